@@ -1,0 +1,34 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+// Tests import sibling packages from source, so a unit test never depends on a stale build.
+const alias = {
+  '@kto/core': src('core'),
+  '@kto/proto': src('proto'),
+  '@kto/agent': src('agent'),
+  '@kto/collector': src('collector'),
+};
+
+const project = (name: string, include: string[], extra: Record<string, unknown> = {}) => ({
+  resolve: { alias },
+  test: { name, include, ...extra },
+});
+
+export default defineConfig({
+  test: {
+    projects: [
+      project('proto', ['packages/proto/src/**/*.test.ts']),
+      project('core', ['packages/core/src/**/*.test.ts']),
+      project('agent', ['packages/agent/src/**/*.test.ts']),
+      project('collector', ['packages/collector/src/**/*.test.ts'], { testTimeout: 30_000 }),
+      // Real servers (Unbound, Knot, ClickHouse) and whole-system tests: one file at a time, since
+      // they bind fixed 127.0.0.x addresses and start native servers on a 2-core machine.
+      project('integration', ['test/**/*.test.ts'], {
+        testTimeout: 180_000,
+        hookTimeout: 120_000,
+        fileParallelism: false,
+      }),
+    ],
+  },
+});
