@@ -1,0 +1,176 @@
+// The storage contract of the collector: one interface, two implementations (embedded chdb and a
+// ClickHouse server over HTTP). Everything above this file speaks only these types.
+
+/** One stored observation: ARCHITECTURE.md §2 flattened into columns of `observations`. */
+export interface ObservationRow {
+  // identity of the row: (agent_id, seq, idx) is unique; idx = position in the batch
+  agent_id: string;
+  seq: number;
+  idx: number;
+  received_at_ms: number;       // collector clock when the batch arrived
+  // who / where
+  country: string;              // declared location of the agent ('' = unknown)
+  continent: string;
+  asn: number;
+  vantage_kind: 'resolver' | 'authoritative' | 'unknown';
+  server: string;               // address queried
+  server_port: number;
+  server_name: string;          // NS host name for authoritative vantage points
+  family: number;               // 4 | 6 | 0
+  transport: 'udp' | 'tcp' | 'unknown';
+  tc_retry: number;             // 0 | 1
+  // what
+  zone: string;                 // canonical, trailing dot
+  qname: string;
+  qtype: number;
+  do_bit: number;
+  cd_bit: number;
+  edns_udp_size: number;
+  // when
+  observed_at_ms: number;       // query send time (agent clock), ms since epoch
+  rtt_us: number;
+  // result
+  status: 'ok' | 'timeout' | 'network_error' | 'parse_error' | 'mismatch' | 'unknown';
+  error: string;
+  rcode: number;
+  header_flags: number;
+  aa: number;
+  tc: number;
+  ad: number;
+  ede_codes: number[];
+  ede_texts: string[];
+  attempts: number;
+  raw: Uint8Array;              // response bytes exactly as received
+  // parsed summary (answer section)
+  answer_ttl: number;           // min TTL of the answer RRset of qtype as served; 0 when none
+  soa_serial: number;           // SOA serial when the answer holds a SOA, else 0
+  dnskey_flags: number[];       // DNSKEY or CDNSKEY records, parallel arrays
+  dnskey_protocols: number[];
+  dnskey_algorithms: number[];
+  dnskey_key_tags: number[];
+  dnskey_key_hashes: string[];  // hex, 16 chars
+  dnskey_key_bits: number[];
+  ds_key_tags: number[];        // DS or CDS records, parallel arrays
+  ds_algorithms: number[];
+  ds_digest_types: number[];
+  ds_digests: string[];         // hex, lower case
+  ns_hosts: string[];
+  csync_serial: number;
+  csync_flags: number;
+  csync_types: number[];
+  rrsig_type_covered: number[]; // every answer-section RRSIG, parallel arrays
+  rrsig_algorithms: number[];
+  rrsig_labels: number[];
+  rrsig_original_ttls: number[];
+  rrsig_inceptions: number[];   // seconds since epoch
+  rrsig_expirations: number[];
+  rrsig_key_tags: number[];
+  rrsig_signers: string[];
+  rrsig_ttls: number[];
+  rrsig_checks: string[];       // 'unchecked' | 'valid' | 'invalid' | 'key_not_present' | 'unsupported_algorithm'
+}
+
+/** A row of `batches`: the ledger of stored batches, written after their observations. */
+export interface BatchLedgerEntry {
+  agent_id: string;
+  seq: number;
+  rows: number;
+  body_sha256: string;          // hex; a re-sent batch has the same hash, a replay with other content not
+  created_at_ms: number;        // agent clock
+  stored_at_ms: number;         // collector clock
+}
+
+export interface AgentRecord {
+  agent_id: string;
+  public_key: string;           // Ed25519 raw public key, hex (64 chars)
+  country: string;
+  continent: string;
+  asn: number;
+  name: string;                 // optional human label chosen by the volunteer
+  enrolled_at_ms: number;
+  revoked: number;              // 0 | 1
+  revoked_at_ms: number;
+  updated_at_ms: number;        // version for ReplacingMergeTree
+}
+
+export interface EnrolmentToken {
+  token_sha256: string;         // hex of SHA-256(token); the token itself is never stored
+  label: string;
+  created_at_ms: number;
+  expires_at_ms: number;        // 0 = never
+  max_uses: number;             // 0 = unlimited
+}
+
+export interface ZoneRecord {
+  zone: string;                 // canonical
+  interval_s: number;           // 0 = agent default
+  qtypes: number[];             // empty = default set
+  query_authoritatives: number; // 0 | 1
+  added_at_ms: number;
+  removed: number;              // 0 | 1 (tombstone)
+  updated_at_ms: number;        // version for ReplacingMergeTree
+}
+
+export interface ObservationQuery {
+  zone: string;
+  fromMs?: number;              // observed_at_ms >= fromMs
+  toMs?: number;                // observed_at_ms < toMs
+  agentId?: string;
+  qtype?: number;
+  limit: number;
+  /** Keyset pagination: rows strictly after this (observed_at_ms, agent_id, seq, idx). */
+  after?: { observed_at_ms: number; agent_id: string; seq: number; idx: number };
+}
+
+export interface MigrationReport {
+  applied: string[];            // file names applied by this call
+  already: string[];            // already applied before
+  serverVersion: string;
+}
+
+export interface Store {
+  readonly mode: 'chdb' | 'server';
+  /** Applies numbered migrations not applied yet. Safe to call on every start and concurrently re-run. */
+  migrate(): Promise<MigrationReport>;
+  ping(): Promise<boolean>;
+  serverVersion(): Promise<string>;
+  close(): Promise<void>;
+
+  /** One atomic INSERT (all rows or none). Throws KTO_ERR_STORE_UNAVAILABLE when the store cannot be reached. */
+  insertObservations(rows: readonly ObservationRow[]): Promise<void>;
+  insertLedger(entries: readonly BatchLedgerEntry[]): Promise<void>;
+  /** Highest stored seq per agent according to the ledger. */
+  ledgerMaxSeq(): Promise<Map<string, number>>;
+  /** The ledger row of one batch, or null. */
+  ledgerGet(agentId: string, seq: number): Promise<BatchLedgerEntry | null>;
+  /**
+   * Crash recovery: batches whose observations were stored but whose ledger row was not (the collector
+   * died between the two inserts). Scans observations received at or after `sinceMs`, writes the
+   * missing ledger rows (body_sha256 = '' marks a recovered row) and returns how many it added.
+   */
+  reconcileLedger(sinceMs: number): Promise<number>;
+  /** Most recent stored_at_ms in the ledger (0 when empty). */
+  ledgerLastStoredAt(): Promise<number>;
+
+  upsertAgent(agent: AgentRecord): Promise<void>;
+  getAgent(agentId: string): Promise<AgentRecord | null>;
+  listAgents(): Promise<AgentRecord[]>;
+  /** Observations per agent since a time, plus the last observation time. */
+  agentActivity(sinceMs: number): Promise<Map<string, { observations: number; last_observed_at_ms: number }>>;
+
+  putEnrolmentToken(token: EnrolmentToken): Promise<void>;
+  getEnrolmentToken(tokenSha256: string): Promise<EnrolmentToken | null>;
+  /** How many agents enrolled with this token so far. */
+  enrolmentTokenUses(tokenSha256: string): Promise<number>;
+  recordEnrolmentUse(tokenSha256: string, agentId: string, atMs: number): Promise<void>;
+
+  putZone(zone: ZoneRecord): Promise<void>;
+  /** Current (non-removed) zones, sorted canonically by name. */
+  listZones(): Promise<ZoneRecord[]>;
+
+  /** Observations ordered by (observed_at_ms, agent_id, seq, idx). */
+  queryObservations(q: ObservationQuery): Promise<ObservationRow[]>;
+  /** The same rows streamed in chunks, for NDJSON export of large ranges. */
+  streamObservations(q: Omit<ObservationQuery, 'limit' | 'after'> & { limit?: number }): AsyncIterable<ObservationRow[]>;
+  countObservations(filter?: { agentId?: string; zone?: string }): Promise<number>;
+}
