@@ -6,6 +6,7 @@ export const CORE_ERRORS = {
   KTO_ERR_CORE_MALFORMED_RDATA: 'RDATA of a known type does not decode',
   KTO_ERR_CORE_BAD_ARGUMENT: 'a public core function got an argument of the wrong kind or range',
   KTO_ERR_CORE_UNSUPPORTED_ALGORITHM: 'a DNSSEC or digest algorithm that core does not implement',
+  KTO_ERR_CORE_ZONE_SYNTAX: 'master-file (zone file) text does not parse; the message gives the line',
 } as const;
 
 export type CoreErrorCode = keyof typeof CORE_ERRORS;
