@@ -1,0 +1,196 @@
+// The Store contract (types.ts) over a Driver: one implementation of the logic for both transports, so
+// the embedded and the server store send the same statements (sql.ts) and the same payloads (rows.ts).
+import { compareNames, KtoError } from '@kto/core';
+import type { Driver } from './driver.js';
+import { readMigrations, runMigrations } from './migrations.js';
+import {
+  AGENT_COLUMNS, decodeObservation, encodeAgent, encodeEnrolmentUse, encodeLedger, encodeObservations, encodeToken,
+  encodeZone, ENROLMENT_USE_COLUMNS, LEDGER_COLUMNS, OBSERVATION_COLUMNS, TOKEN_COLUMNS, ZONE_COLUMNS,
+  type ObservationJson,
+} from './rows.js';
+import { StoreSql } from './sql.js';
+import type {
+  AgentRecord, BatchLedgerEntry, EnrolmentToken, MigrationReport, ObservationQuery, ObservationRow, Store, ZoneRecord,
+} from './types.js';
+
+/** Rows per page of streamObservations. */
+export const STREAM_PAGE_ROWS = 10_000;
+
+export class SqlStore implements Store {
+  readonly mode: 'chdb' | 'server';
+  private readonly sql: StoreSql;
+  private closed = false;
+
+  constructor(
+    private readonly driver: Driver,
+    database: string,
+    private readonly migrationsDir: string,
+  ) {
+    this.mode = driver.mode;
+    this.sql = new StoreSql(database);
+  }
+
+  private open(what: string): void {
+    if (this.closed) throw new KtoError('KTO_ERR_STORE_CLOSED', `${this.mode} store: ${what} after close()`);
+  }
+
+  async migrate(): Promise<MigrationReport> {
+    this.open('migrate');
+    const files = await readMigrations(this.migrationsDir);
+    return runMigrations(this.driver, this.sql, files, await this.serverVersion());
+  }
+
+  async ping(): Promise<boolean> {
+    if (this.closed) return false;
+    return this.driver.ping();
+  }
+
+  async serverVersion(): Promise<string> {
+    this.open('serverVersion');
+    const [row] = await this.driver.select<{ version: string }>(this.sql.version());
+    return row?.version ?? '';
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.driver.close();
+  }
+
+  async insertObservations(rows: readonly ObservationRow[]): Promise<void> {
+    this.open('insertObservations');
+    if (rows.length === 0) return;
+    const payload = encodeObservations(rows);
+    await this.driver.insertTsv(this.sql.observations, OBSERVATION_COLUMNS, payload, rows.length);
+  }
+
+  async insertLedger(entries: readonly BatchLedgerEntry[]): Promise<void> {
+    this.open('insertLedger');
+    if (entries.length === 0) return;
+    await this.driver.insertTsv(this.sql.batches, LEDGER_COLUMNS, encodeLedger(entries), entries.length);
+  }
+
+  async ledgerMaxSeq(): Promise<Map<string, number>> {
+    this.open('ledgerMaxSeq');
+    const out = new Map<string, number>();
+    for (const r of await this.driver.select<{ agent_id: string; seq: number }>(this.sql.ledgerMaxSeq())) {
+      out.set(r.agent_id, r.seq);
+    }
+    return out;
+  }
+
+  async ledgerGet(agentId: string, seq: number): Promise<BatchLedgerEntry | null> {
+    this.open('ledgerGet');
+    const [row] = await this.driver.select<BatchLedgerEntry>(this.sql.ledgerGet(agentId, seq));
+    return row ?? null;
+  }
+
+  async reconcileLedger(sinceMs: number): Promise<number> {
+    this.open('reconcileLedger');
+    const found = await this.driver.select<{ agent_id: string; seq: number; rows: number; stored_at_ms: number }>(
+      this.sql.unledgeredBatches(sinceMs),
+    );
+    if (found.length === 0) return 0;
+    const entries: BatchLedgerEntry[] = found.map((f) => ({
+      agent_id: f.agent_id, seq: f.seq, rows: f.rows, body_sha256: '', created_at_ms: 0, stored_at_ms: f.stored_at_ms,
+    }));
+    await this.insertLedger(entries);
+    return entries.length;
+  }
+
+  async ledgerLastStoredAt(): Promise<number> {
+    this.open('ledgerLastStoredAt');
+    const [row] = await this.driver.select<{ stored_at_ms: number | null }>(this.sql.ledgerLastStoredAt());
+    return row?.stored_at_ms ?? 0;
+  }
+
+  async upsertAgent(agent: AgentRecord): Promise<void> {
+    this.open('upsertAgent');
+    await this.driver.insertTsv(this.sql.agents, AGENT_COLUMNS, encodeAgent(agent), 1);
+  }
+
+  async getAgent(agentId: string): Promise<AgentRecord | null> {
+    this.open('getAgent');
+    const [row] = await this.driver.select<AgentRecord>(this.sql.agentGet(agentId));
+    return row ?? null;
+  }
+
+  async listAgents(): Promise<AgentRecord[]> {
+    this.open('listAgents');
+    return this.driver.select<AgentRecord>(this.sql.agentsList());
+  }
+
+  async agentActivity(sinceMs: number): Promise<Map<string, { observations: number; last_observed_at_ms: number }>> {
+    this.open('agentActivity');
+    const rows = await this.driver.select<{ agent_id: string; observations: number; last_observed_at_ms: number }>(
+      this.sql.agentActivity(sinceMs),
+    );
+    const out = new Map<string, { observations: number; last_observed_at_ms: number }>();
+    for (const r of rows) out.set(r.agent_id, { observations: r.observations, last_observed_at_ms: r.last_observed_at_ms });
+    return out;
+  }
+
+  async putEnrolmentToken(token: EnrolmentToken): Promise<void> {
+    this.open('putEnrolmentToken');
+    await this.driver.insertTsv(this.sql.enrolmentTokens, TOKEN_COLUMNS, encodeToken(token), 1);
+  }
+
+  async getEnrolmentToken(tokenSha256: string): Promise<EnrolmentToken | null> {
+    this.open('getEnrolmentToken');
+    const [row] = await this.driver.select<EnrolmentToken>(this.sql.tokenGet(tokenSha256));
+    return row ?? null;
+  }
+
+  async enrolmentTokenUses(tokenSha256: string): Promise<number> {
+    this.open('enrolmentTokenUses');
+    const [row] = await this.driver.select<{ uses: number }>(this.sql.tokenUses(tokenSha256));
+    return row?.uses ?? 0;
+  }
+
+  async recordEnrolmentUse(tokenSha256: string, agentId: string, atMs: number): Promise<void> {
+    this.open('recordEnrolmentUse');
+    await this.driver.insertTsv(this.sql.enrolmentUses, ENROLMENT_USE_COLUMNS, encodeEnrolmentUse(tokenSha256, agentId, atMs), 1);
+  }
+
+  async putZone(zone: ZoneRecord): Promise<void> {
+    this.open('putZone');
+    await this.driver.insertTsv(this.sql.zones, ZONE_COLUMNS, encodeZone(zone), 1);
+  }
+
+  async listZones(): Promise<ZoneRecord[]> {
+    this.open('listZones');
+    const zones = await this.driver.select<ZoneRecord>(this.sql.zonesList());
+    return zones.sort((a, b) => compareNames(a.zone, b.zone));
+  }
+
+  async queryObservations(q: ObservationQuery): Promise<ObservationRow[]> {
+    this.open('queryObservations');
+    const rows = await this.driver.select<ObservationJson>(this.sql.selectObservations(q, q.limit));
+    for (let i = 0; i < rows.length; i++) decodeObservation(rows[i] as ObservationJson);
+    return rows as unknown as ObservationRow[];
+  }
+
+  async *streamObservations(
+    q: Omit<ObservationQuery, 'limit' | 'after'> & { limit?: number },
+  ): AsyncIterable<ObservationRow[]> {
+    let left = q.limit ?? Number.POSITIVE_INFINITY;
+    const { limit: _total, ...filter } = q;
+    let after: ObservationQuery['after'];
+    while (left > 0) {
+      const limit = Math.min(left, STREAM_PAGE_ROWS);
+      const page = await this.queryObservations(after === undefined ? { ...filter, limit } : { ...filter, limit, after });
+      if (page.length === 0) return;
+      yield page;
+      if (page.length < limit) return;
+      left -= page.length;
+      const last = page[page.length - 1] as ObservationRow;
+      after = { observed_at_ms: last.observed_at_ms, agent_id: last.agent_id, seq: last.seq, idx: last.idx };
+    }
+  }
+
+  async countObservations(filter: { agentId?: string; zone?: string } = {}): Promise<number> {
+    this.open('countObservations');
+    const [row] = await this.driver.select<{ n: number }>(this.sql.countObservations(filter));
+    return row?.n ?? 0;
+  }
+}

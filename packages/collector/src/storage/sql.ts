@@ -1,0 +1,138 @@
+// Every statement the stores send, as text, shared by the chdb and the server store. Values enter only
+// through escape.ts; table names are qualified with the (validated) database, so no statement depends on
+// a current database. The SQL stays within what ClickHouse 18.16 and chdb (26.x) both run: no CTEs,
+// window functions or query parameters; FINAL on ReplacingMergeTree, filters on non-key columns outside it.
+import { sqlString, sqlUInt } from './escape.js';
+import { AGENT_COLUMNS, OBSERVATION_SELECT, TOKEN_COLUMNS, ZONE_COLUMNS, LEDGER_COLUMNS } from './rows.js';
+import type { ObservationQuery } from './types.js';
+
+/** Largest second a DateTime holds (2106-02-07). */
+const MAX_DATETIME_S = 0xffff_ffff;
+
+export class StoreSql {
+  readonly observations: string;
+  readonly batches: string;
+  readonly agents: string;
+  readonly enrolmentTokens: string;
+  readonly enrolmentUses: string;
+  readonly zones: string;
+  readonly migrations: string;
+
+  /** `database` must satisfy isSqlIdentifier (checked by openStore). */
+  constructor(readonly database: string) {
+    this.observations = `${database}.observations`;
+    this.batches = `${database}.batches`;
+    this.agents = `${database}.agents`;
+    this.enrolmentTokens = `${database}.enrolment_tokens`;
+    this.enrolmentUses = `${database}.enrolment_uses`;
+    this.zones = `${database}.zones`;
+    this.migrations = `${database}.schema_migrations`;
+  }
+
+  createDatabase(): string {
+    return `CREATE DATABASE IF NOT EXISTS ${this.database}`;
+  }
+
+  createMigrationsTable(): string {
+    return `CREATE TABLE IF NOT EXISTS ${this.migrations} (name String, checksum String, applied_at_ms UInt64) ` +
+      'ENGINE = ReplacingMergeTree(applied_at_ms) ORDER BY name';
+  }
+
+  appliedMigrations(): string {
+    return `SELECT name, any(checksum) AS checksum FROM ${this.migrations} GROUP BY name ORDER BY name`;
+  }
+
+  version(): string {
+    return 'SELECT version() AS version';
+  }
+
+  /** Keyset page of observations ordered by (observed_at_ms, agent_id, seq, idx). */
+  selectObservations(q: Omit<ObservationQuery, 'limit'>, limit: number): string {
+    const where = [`zone = ${sqlString(q.zone)}`];
+    // observed_at (seconds, in the sort key and the partition key) bounds the scan; observed_at_ms decides.
+    let lowMs = q.fromMs;
+    if (q.fromMs !== undefined) where.push(`observed_at_ms >= ${sqlUInt(q.fromMs, 'fromMs')}`);
+    if (q.toMs !== undefined) {
+      where.push(`observed_at_ms < ${sqlUInt(q.toMs, 'toMs')}`);
+      if (q.toMs > 0 && (q.toMs - 1) / 1000 <= MAX_DATETIME_S) {
+        where.push(`observed_at <= toDateTime(${Math.floor((q.toMs - 1) / 1000)})`);
+      }
+    }
+    if (q.agentId !== undefined) where.push(`agent_id = ${sqlString(q.agentId)}`);
+    if (q.qtype !== undefined) where.push(`qtype = ${sqlUInt(q.qtype, 'qtype')}`);
+    const a = q.after;
+    if (a !== undefined) {
+      where.push(
+        `(observed_at_ms, agent_id, seq, idx) > (${sqlUInt(a.observed_at_ms, 'after.observed_at_ms')}, ` +
+          `${sqlString(a.agent_id)}, ${sqlUInt(a.seq, 'after.seq')}, ${sqlUInt(a.idx, 'after.idx')})`,
+      );
+      if (lowMs === undefined || a.observed_at_ms > lowMs) lowMs = a.observed_at_ms;
+    }
+    if (lowMs !== undefined && lowMs / 1000 <= MAX_DATETIME_S) {
+      where.push(`observed_at >= toDateTime(${Math.floor(lowMs / 1000)})`);
+    }
+    return `SELECT ${OBSERVATION_SELECT} FROM ${this.observations} WHERE ${where.join(' AND ')} ` +
+      `ORDER BY observed_at_ms, agent_id, seq, idx LIMIT ${sqlUInt(limit, 'limit')}`;
+  }
+
+  countObservations(filter: { agentId?: string; zone?: string }): string {
+    const where: string[] = [];
+    if (filter.zone !== undefined) where.push(`zone = ${sqlString(filter.zone)}`);
+    if (filter.agentId !== undefined) where.push(`agent_id = ${sqlString(filter.agentId)}`);
+    return `SELECT count() AS n FROM ${this.observations}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`;
+  }
+
+  agentActivity(sinceMs: number): string {
+    const since = sqlUInt(sinceMs, 'sinceMs');
+    const bound = sinceMs / 1000 <= MAX_DATETIME_S ? ` AND observed_at >= toDateTime(${Math.floor(sinceMs / 1000)})` : '';
+    return `SELECT agent_id, count() AS observations, max(observed_at_ms) AS last_observed_at_ms ` +
+      `FROM ${this.observations} WHERE observed_at_ms >= ${since}${bound} GROUP BY agent_id`;
+  }
+
+  /**
+   * Batches with observations received at or after `sinceMs` and no ledger row: one row per batch with
+   * its row count and last receive time. Scans received_at_ms of all observations (not in the sort key).
+   */
+  unledgeredBatches(sinceMs: number): string {
+    return `SELECT agent_id, seq, count() AS rows, max(received_at_ms) AS stored_at_ms FROM ${this.observations} ` +
+      `WHERE received_at_ms >= ${sqlUInt(sinceMs, 'sinceMs')} ` +
+      `AND (agent_id, seq) NOT IN (SELECT agent_id, seq FROM ${this.batches}) ` +
+      'GROUP BY agent_id, seq ORDER BY agent_id, seq';
+  }
+
+  ledgerMaxSeq(): string {
+    return `SELECT agent_id, max(seq) AS seq FROM ${this.batches} GROUP BY agent_id`;
+  }
+
+  ledgerGet(agentId: string, seq: number): string {
+    return `SELECT ${LEDGER_COLUMNS.join(', ')} FROM ${this.batches} FINAL ` +
+      `WHERE agent_id = ${sqlString(agentId)} AND seq = ${sqlUInt(seq, 'seq')}`;
+  }
+
+  ledgerLastStoredAt(): string {
+    return `SELECT max(stored_at_ms) AS stored_at_ms FROM ${this.batches}`;
+  }
+
+  agentGet(agentId: string): string {
+    return `SELECT ${AGENT_COLUMNS.join(', ')} FROM ${this.agents} FINAL WHERE agent_id = ${sqlString(agentId)}`;
+  }
+
+  agentsList(): string {
+    return `SELECT ${AGENT_COLUMNS.join(', ')} FROM ${this.agents} FINAL ORDER BY agent_id`;
+  }
+
+  tokenGet(tokenSha256: string): string {
+    return `SELECT ${TOKEN_COLUMNS.join(', ')} FROM ${this.enrolmentTokens} FINAL ` +
+      `WHERE token_sha256 = ${sqlString(tokenSha256)}`;
+  }
+
+  tokenUses(tokenSha256: string): string {
+    return `SELECT uniqExact(agent_id) AS uses FROM ${this.enrolmentUses} WHERE token_sha256 = ${sqlString(tokenSha256)}`;
+  }
+
+  /** Zones whose latest version is not a tombstone; `removed` is filtered after FINAL has picked that version. */
+  zonesList(): string {
+    return `SELECT ${ZONE_COLUMNS.join(', ')} FROM (SELECT ${ZONE_COLUMNS.join(', ')} FROM ${this.zones} FINAL) ` +
+      'WHERE removed = 0';
+  }
+}

@@ -1,0 +1,647 @@
+// The storage contract as one test suite, run against every Store implementation: chdb-store.test.ts
+// (embedded chdb) and server-store.test.ts (a real clickhouse-server 18.16 started by the harness).
+// Each test works in a database of its own (STYLE.md §9); expectations are computed from the rows put
+// in, raw responses are real RIPE Atlas DNS answers (shared/real-data/ripe-atlas).
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { isKtoError } from '@kto/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Driver } from './driver.js';
+import { DEFAULT_MIGRATIONS_DIR } from './migrations.js';
+import { openStore } from './index.js';
+import { encodeObservations, OBSERVATION_COLUMNS } from './rows.js';
+import type { AgentRecord, BatchLedgerEntry, ObservationRow, Store, ZoneRecord } from './types.js';
+
+export interface StoreSuiteTarget {
+  readonly mode: 'chdb' | 'server';
+  /** Opens a store on `database`; `migrationsDir` replaces the package's migrations when given. */
+  open(database: string, migrationsDir?: string): Promise<Store>;
+  /** A store whose server cannot be reached (server mode). */
+  openUnreachable?: () => Promise<Store>;
+  /** The transport under the store, to send payloads the store itself never produces. */
+  openDriver(): Driver;
+}
+
+let databaseCounter = 0;
+/** A database name no other test (or earlier run on the same server) uses. */
+export function uniqueDatabase(label: string): string {
+  return `kto_test_${label}_${randomBytes(4).toString('hex')}_${++databaseCounter}`;
+}
+
+const repoRoot = resolve(import.meta.dirname, '../../../..');
+const ATLAS_RESULTS = join(repoRoot, '../shared/real-data/ripe-atlas/sagan-test-dns-results.jsonl');
+
+interface AtlasResult {
+  af?: number;
+  dst_addr?: string;
+  prb_id: number;
+  msm_id: number;
+  proto?: string;
+  timestamp: number;
+  result?: { abuf?: string; rt?: number };
+  resultset?: { result?: { abuf?: string; rt?: number }; dst_addr?: string; af?: number; proto?: string }[];
+}
+
+/** QNAME (presentation, trailing dot) and QTYPE of the first question of a DNS message. */
+function question(msg: Uint8Array): { qname: string; qtype: number } {
+  let p = 12;
+  const labels: string[] = [];
+  for (let len = msg[p] ?? 0; len !== 0; len = msg[p] ?? 0) {
+    labels.push(Buffer.from(msg.subarray(p + 1, p + 1 + len)).toString('latin1'));
+    p += 1 + len;
+  }
+  return { qname: `${labels.join('.')}.`, qtype: ((msg[p + 1] ?? 0) << 8) | (msg[p + 2] ?? 0) };
+}
+
+/** An observation with every column set to a plausible, non-default value. */
+export function sampleRow(overrides: Partial<ObservationRow> = {}): ObservationRow {
+  return {
+    agent_id: 'agent-1', seq: 1, idx: 0, received_at_ms: 1_700_000_005_000,
+    country: 'NL', continent: 'EU', asn: 1140, vantage_kind: 'resolver', server: '127.0.0.53', server_port: 53,
+    server_name: '', family: 4, transport: 'udp', tc_retry: 0,
+    zone: 'example.', qname: 'example.', qtype: 48, do_bit: 1, cd_bit: 0, edns_udp_size: 1232,
+    observed_at_ms: 1_700_000_000_000, rtt_us: 1_234,
+    status: 'ok', error: '', rcode: 0, header_flags: 0x81a0, aa: 0, tc: 0, ad: 1, ede_codes: [], ede_texts: [],
+    attempts: 1, raw: Uint8Array.of(0x12, 0x34, 0x81, 0xa0, 0, 1, 0, 0, 0, 0, 0, 0),
+    answer_ttl: 3_600, soa_serial: 0,
+    dnskey_flags: [256, 257], dnskey_protocols: [3, 3], dnskey_algorithms: [13, 13], dnskey_key_tags: [31_406, 2_371],
+    dnskey_key_hashes: ['8c1f2e0a5b7d9e31', '0b5e9a77c3d1f402'], dnskey_key_bits: [256, 256],
+    ds_key_tags: [], ds_algorithms: [], ds_digest_types: [], ds_digests: [], ns_hosts: [],
+    csync_serial: 0, csync_flags: 0, csync_types: [],
+    rrsig_type_covered: [48], rrsig_algorithms: [13], rrsig_labels: [1], rrsig_original_ttls: [3_600],
+    rrsig_inceptions: [1_699_000_000], rrsig_expirations: [1_701_000_000], rrsig_key_tags: [2_371],
+    rrsig_signers: ['example.'], rrsig_ttls: [3_600], rrsig_checks: ['valid'],
+    ...overrides,
+  };
+}
+
+/** One row per recorded RIPE Atlas DNS answer (49 responses, 12 to 2,770 bytes), all in `zone`. */
+export function atlasRows(zone: string): ObservationRow[] {
+  const rows: ObservationRow[] = [];
+  const lines = readFileSync(ATLAS_RESULTS, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  for (const line of lines) {
+    const o = JSON.parse(line) as AtlasResult;
+    const results = o.resultset !== undefined
+      ? o.resultset.map((r) => ({ ...r.result, dst_addr: r.dst_addr, af: r.af, proto: r.proto }))
+      : [{ ...o.result, dst_addr: o.dst_addr, af: o.af, proto: o.proto }];
+    for (const r of results) {
+      if (r.abuf === undefined) continue;
+      const raw = new Uint8Array(Buffer.from(r.abuf, 'base64'));
+      const q = question(raw);
+      rows.push(sampleRow({
+        agent_id: `atlas-probe-${o.prb_id}`, seq: o.msm_id, idx: rows.length,
+        received_at_ms: o.timestamp * 1000 + 60_000, vantage_kind: 'authoritative',
+        server: r.dst_addr ?? '', family: r.af ?? 0, transport: r.proto === 'TCP' ? 'tcp' : r.proto === 'UDP' ? 'udp' : 'unknown',
+        zone, qname: q.qname, qtype: q.qtype, observed_at_ms: o.timestamp * 1000 + rows.length,
+        rtt_us: Math.round((r.rt ?? 0) * 1000), rcode: (raw[3] ?? 0) & 0x0f, header_flags: ((raw[2] ?? 0) << 8) | (raw[3] ?? 0),
+        aa: ((raw[2] ?? 0) >> 2) & 1, tc: ((raw[2] ?? 0) >> 1) & 1, ad: ((raw[3] ?? 0) >> 5) & 1, raw,
+      }));
+    }
+  }
+  return rows;
+}
+
+type Key = Pick<ObservationRow, 'observed_at_ms' | 'agent_id' | 'seq' | 'idx'>;
+function byKey(a: Key, b: Key): number {
+  if (a.observed_at_ms !== b.observed_at_ms) return a.observed_at_ms - b.observed_at_ms;
+  if (a.agent_id !== b.agent_id) return a.agent_id < b.agent_id ? -1 : 1;
+  if (a.seq !== b.seq) return a.seq - b.seq;
+  return a.idx - b.idx;
+}
+
+async function expectCode(p: Promise<unknown>, code: string): Promise<Error> {
+  const err = await p.then(
+    () => { throw new Error(`expected ${code}, but the call succeeded`); },
+    (e: unknown) => e,
+  );
+  expect(isKtoError(err, code), `expected ${code}, got ${String(err)}`).toBe(true);
+  return err as Error;
+}
+
+/** A TCP port nothing listens on (the kernel's pick, closed again). */
+export function closedPort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => res(typeof a === 'object' && a !== null ? a.port : 0));
+    });
+  });
+}
+
+/** The shared storage suite. */
+export function storeSuite(label: string, target: StoreSuiteTarget): void {
+  /** Opens a migrated store on a fresh database, runs `fn`, closes it. */
+  async function withStore(fn: (store: Store, database: string) => Promise<void>): Promise<void> {
+    const database = uniqueDatabase(label);
+    const store = await target.open(database);
+    try {
+      await store.migrate();
+      await fn(store, database);
+    } finally {
+      await store.close();
+    }
+  }
+
+  describe(`Store contract (${label})`, () => {
+    describe('migrations', () => {
+      it('apply every file in order, record them, and re-running is a no-op', async () => {
+        const files = (await readdir(DEFAULT_MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort();
+        expect(files.length).toBeGreaterThan(0);
+        const store = await target.open(uniqueDatabase(label));
+        try {
+          expect(store.mode).toBe(target.mode);
+          const first = await store.migrate();
+          expect(first.applied).toEqual(files);
+          expect(first.already).toEqual([]);
+          expect(first.serverVersion).toMatch(/^\d+\.\d+/);
+          expect(first.serverVersion).toBe(await store.serverVersion());
+          const again = await store.migrate();
+          expect(again.applied).toEqual([]);
+          expect(again.already).toEqual(files);
+        } finally {
+          await store.close();
+        }
+      });
+
+      it('two runners racing on one database both succeed and the schema works', async () => {
+        const database = uniqueDatabase(label);
+        const [a, b] = await Promise.all([target.open(database), target.open(database)]);
+        try {
+          const [ra, rb] = await Promise.all([a.migrate(), b.migrate()]);
+          const all = (await readdir(DEFAULT_MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort();
+          expect(new Set([...ra.applied, ...rb.applied])).toEqual(new Set(all));
+          expect([...ra.applied, ...ra.already].sort()).toEqual(all);
+          expect([...rb.applied, ...rb.already].sort()).toEqual(all);
+          const third = await a.migrate();
+          expect(third.already).toEqual(all);
+          await a.insertObservations([sampleRow()]);
+          expect(await b.countObservations()).toBe(1);
+        } finally {
+          await Promise.all([a.close(), b.close()]);
+        }
+      });
+
+      it('a failing statement is KTO_ERR_STORE_MIGRATION naming the file; earlier files stay applied', async () => {
+        const dir = await mkdtemp(join(tmpdir(), 'kto-migrations-'));
+        try {
+          await copyFile(join(DEFAULT_MIGRATIONS_DIR, '0001_create_observations.sql'), join(dir, '0001_create_observations.sql'));
+          await writeFile(join(dir, '0002_create_broken.sql'), 'CREATE TABLE IF NOT EXISTS broken (a NoSuchType) ENGINE = Memory;\n');
+          const store = await target.open(uniqueDatabase(label), dir);
+          try {
+            const err = await expectCode(store.migrate(), 'KTO_ERR_STORE_MIGRATION');
+            expect(err.message).toContain('0002_create_broken.sql');
+            expect((err as { details?: { file?: string } }).details?.file).toBe('0002_create_broken.sql');
+            await store.insertObservations([sampleRow()]);
+            expect(await store.countObservations()).toBe(1);
+            // the broken file is not recorded: it fails again, the good one is not re-applied
+            await expectCode(store.migrate(), 'KTO_ERR_STORE_MIGRATION');
+          } finally {
+            await store.close();
+          }
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      });
+
+      it('re-runs an ADD COLUMN whose column exists (a crash before it was recorded)', async () => {
+        const dir = await mkdtemp(join(tmpdir(), 'kto-migrations-'));
+        const database = uniqueDatabase(label);
+        const driver = target.openDriver();
+        try {
+          await copyFile(join(DEFAULT_MIGRATIONS_DIR, '0006_create_zones.sql'), join(dir, '0001_create_zones.sql'));
+          const store = await target.open(database, dir);
+          try {
+            expect((await store.migrate()).applied).toEqual(['0001_create_zones.sql']);
+            const alter = 'ALTER TABLE zones ADD COLUMN note String';
+            await driver.commandInDatabase(database, alter); // applied, then the runner "died"
+            await writeFile(join(dir, '0002_add_zone_note.sql'), `-- a note per zone\n${alter};\n`);
+            expect((await store.migrate()).applied).toEqual(['0002_add_zone_note.sql']);
+            // any other failure of an ALTER still fails the migration
+            await writeFile(join(dir, '0003_drop_zone_nothing.sql'), 'ALTER TABLE zones DROP COLUMN nothing;\n');
+            const err = await expectCode(store.migrate(), 'KTO_ERR_STORE_MIGRATION');
+            expect(err.message).toContain('0003_drop_zone_nothing.sql');
+          } finally {
+            await store.close();
+          }
+        } finally {
+          await driver.close();
+          await rm(dir, { recursive: true, force: true });
+        }
+      });
+
+      it('refuses a file changed after it was applied, and badly named files', async () => {
+        const dir = await mkdtemp(join(tmpdir(), 'kto-migrations-'));
+        try {
+          const file = join(dir, '0001_create_zones.sql');
+          await copyFile(join(DEFAULT_MIGRATIONS_DIR, '0006_create_zones.sql'), file);
+          const store = await target.open(uniqueDatabase(label), dir);
+          try {
+            expect((await store.migrate()).applied).toEqual(['0001_create_zones.sql']);
+            await writeFile(file, `${readFileSync(file, 'utf8')}\n-- edited\n`);
+            const changed = await expectCode(store.migrate(), 'KTO_ERR_STORE_MIGRATION');
+            expect(changed.message).toMatch(/0001_create_zones\.sql.*changed/);
+            await rm(file);
+            await writeFile(join(dir, 'create_more.sql'), 'SELECT 1;\n');
+            const named = await expectCode(store.migrate(), 'KTO_ERR_STORE_MIGRATION');
+            expect(named.message).toContain('create_more.sql');
+          } finally {
+            await store.close();
+          }
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      });
+    });
+
+    describe('observations', () => {
+      it('round-trips every column of real responses and of edge values', async () => {
+        await withStore(async (store) => {
+          const zone = 'roundtrip.example.';
+          const allBytes = new Uint8Array(256).map((_, i) => i);
+          const rows = [
+            ...atlasRows(zone),
+            sampleRow({ zone, idx: 1_000, raw: allBytes, agent_id: 'edge', observed_at_ms: 1_600_000_000_000 }),
+            sampleRow({
+              zone, idx: 1_001, agent_id: 'edge', observed_at_ms: 1_600_000_000_000, raw: new Uint8Array(0),
+              country: '', continent: '', server_name: '', error: '', ede_codes: [], ede_texts: [], dnskey_flags: [],
+              dnskey_protocols: [], dnskey_algorithms: [], dnskey_key_tags: [], dnskey_key_hashes: [], dnskey_key_bits: [],
+              rrsig_type_covered: [], rrsig_algorithms: [], rrsig_labels: [], rrsig_original_ttls: [], rrsig_inceptions: [],
+              rrsig_expirations: [], rrsig_key_tags: [], rrsig_signers: [], rrsig_ttls: [], rrsig_checks: [],
+            }),
+            sampleRow({
+              zone, idx: 1_002, agent_id: 'édge-ü', observed_at_ms: 1_600_000_000_001,
+              country: 'Ελλάδα', continent: '南极洲', server_name: 'ns1.xn--bcher-kva.example.',
+              qname: 'a\\032b\\.c.example.', error: "tab\there\nnewline \\ backslash ' quote \" dq \0 nul \r cr 🦀",
+              ede_codes: [0, 6, 65_535], ede_texts: ['', "it's \\ [a,b] 'q'", 'DNSKEY Missing\n', '😀 \t end'],
+              ds_key_tags: [20_326], ds_algorithms: [8], ds_digest_types: [2],
+              ds_digests: ['e06d44b80b8f1d39a95c0b0d7c65d08458e880409bbc683457104237c7f8ec8d'],
+              ns_hosts: ['a.root-servers.net.', ''], csync_serial: 4_294_967_295, csync_flags: 3, csync_types: [1, 2, 28],
+              seq: Number.MAX_SAFE_INTEGER, asn: 4_294_967_295, server_port: 65_535, family: 6, rtt_us: 4_294_967_295,
+              rcode: 4_095, header_flags: 65_535, answer_ttl: 4_294_967_295, soa_serial: 4_294_967_295,
+              attempts: 65_535, received_at_ms: Number.MAX_SAFE_INTEGER, dnskey_key_bits: [4_294_967_295, 0],
+            }),
+          ];
+          await store.insertObservations(rows);
+          const got = await store.queryObservations({ zone, limit: 1_000 });
+          expect(got).toEqual([...rows].sort(byKey));
+          const full = got.find((r) => r.idx === 1_000);
+          expect(full?.raw).toBeInstanceOf(Uint8Array);
+          expect(Buffer.from(full?.raw ?? []).equals(Buffer.from(allBytes))).toBe(true);
+        });
+      });
+
+      it('round-trips any bytes, strings and arrays (property)', async () => {
+        const special = fc.constantFrom('\\', '\t', '\n', '\r', '\0', '\b', '\f', "'", '"', '[', ']', ',', '\u00e9', '\u{1f980}');
+        const text = fc.string({ unit: fc.oneof(special, fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })), maxLength: 24 });
+        const rowArb = fc.record({
+          raw: fc.uint8Array({ maxLength: 700 }),
+          error: text,
+          qname: text,
+          ede_texts: fc.array(text, { maxLength: 4 }),
+          ede_codes: fc.array(fc.integer({ min: 0, max: 65_535 }), { maxLength: 4 }),
+          rrsig_inceptions: fc.array(fc.integer({ min: 0, max: 4_294_967_295 }), { maxLength: 4 }),
+          ns_hosts: fc.array(text, { maxLength: 3 }),
+        });
+        await withStore(async (store) => {
+          let run = 0;
+          await fc.assert(
+            fc.asyncProperty(fc.array(rowArb, { minLength: 1, maxLength: 12 }), async (parts) => {
+              const zone = `prop${++run}.example.`;
+              const rows = parts.map((p, idx) => sampleRow({ ...p, zone, idx, seq: run }));
+              await store.insertObservations(rows);
+              const got = await store.queryObservations({ zone, limit: 100 });
+              expect(got).toEqual(rows);
+            }),
+            { numRuns: 30 },
+          );
+        });
+      });
+
+      it('a batch with a bad value is refused whole (KTO_ERR_STORE_BAD_VALUE names the column and row)', async () => {
+        await withStore(async (store) => {
+          const rows = [sampleRow({ idx: 0 }), sampleRow({ idx: 1 }), sampleRow({ idx: 2, qtype: 65_536 })];
+          const err = await expectCode(store.insertObservations(rows), 'KTO_ERR_STORE_BAD_VALUE');
+          expect(err.message).toMatch(/qtype.*row 2/);
+          await expectCode(store.insertObservations([sampleRow({ seq: -1 })]), 'KTO_ERR_STORE_BAD_VALUE');
+          await expectCode(store.insertObservations([sampleRow({ rtt_us: 1.5 })]), 'KTO_ERR_STORE_BAD_VALUE');
+          await expectCode(store.insertObservations([sampleRow({ ede_codes: [1, Number.NaN] })]), 'KTO_ERR_STORE_BAD_VALUE');
+          await expectCode(
+            store.insertObservations([sampleRow({ qname: undefined as unknown as string })]), 'KTO_ERR_STORE_BAD_VALUE',
+          );
+          expect(await store.countObservations()).toBe(0);
+          await store.insertObservations([]);
+          expect(await store.countObservations()).toBe(0);
+        });
+      });
+
+      it('one insert is one statement: a payload that fails to parse at its last row stores nothing', async () => {
+        await withStore(async (store, database) => {
+          // 10,000 rows with 2,500-byte responses: ~28 MB, more than one parsing chunk of the engine
+          const raw = new Uint8Array(2_500).map((_, i) => (i * 131) & 0xff);
+          const rows = Array.from({ length: 10_000 }, (_, idx) => sampleRow({ idx, raw, observed_at_ms: 1_700_000_000_000 + idx * 1_000 }));
+          const payload = encodeObservations(rows);
+          const driver = target.openDriver();
+          try {
+            const broken = Buffer.concat([payload, Buffer.from('not\ta\trow\n')]);
+            await expectCode(driver.insertTsv(`${database}.observations`, OBSERVATION_COLUMNS, broken, rows.length + 1), 'KTO_ERR_STORE_QUERY');
+            expect(await store.countObservations()).toBe(0);
+            await driver.insertTsv(`${database}.observations`, OBSERVATION_COLUMNS, payload, rows.length);
+            expect(await store.countObservations()).toBe(rows.length);
+          } finally {
+            await driver.close();
+          }
+        });
+      });
+
+      /** 3 agents × 4 batches × 160 rows over a month boundary, many rows sharing observed_at_ms. */
+      function paginationRows(zone: string): ObservationRow[] {
+        const rows: ObservationRow[] = [];
+        const start = Date.UTC(2024, 0, 31, 23, 59, 59, 990); // crosses into February: two partitions
+        for (const agent of ['agent-b', 'agent-a', 'agent-c']) {
+          for (let seq = 1; seq <= 4; seq++) {
+            for (let idx = 0; idx < 160; idx++) {
+              rows.push(sampleRow({
+                zone, agent_id: agent, seq, idx, qtype: idx % 3 === 0 ? 48 : 6,
+                observed_at_ms: start + ((idx * 7 + seq * 3) % 40), received_at_ms: start + 1_000 * seq,
+              }));
+            }
+          }
+        }
+        return rows;
+      }
+
+      it('keyset pagination returns every row exactly once, in (observed_at_ms, agent_id, seq, idx) order', async () => {
+        await withStore(async (store) => {
+          const zone = 'page.example.';
+          const rows = paginationRows(zone);
+          await store.insertObservations(rows);
+          await store.insertObservations([sampleRow({ zone: 'other.example.', observed_at_ms: rows[0]!.observed_at_ms })]);
+          const seen: ObservationRow[] = [];
+          let after: Key | undefined;
+          for (;;) {
+            const page = await store.queryObservations(after === undefined ? { zone, limit: 97 } : { zone, limit: 97, after });
+            expect(page.length).toBeLessThanOrEqual(97);
+            if (page.length === 0) break;
+            seen.push(...page);
+            expect(seen.length, 'pagination must end').toBeLessThanOrEqual(rows.length);
+            const last = page[page.length - 1]!;
+            after = { observed_at_ms: last.observed_at_ms, agent_id: last.agent_id, seq: last.seq, idx: last.idx };
+          }
+          const expected = [...rows].sort(byKey);
+          expect(seen.map((r) => [r.observed_at_ms, r.agent_id, r.seq, r.idx])).toEqual(
+            expected.map((r) => [r.observed_at_ms, r.agent_id, r.seq, r.idx]),
+          );
+
+          const streamed: ObservationRow[] = [];
+          let pages = 0;
+          for await (const page of store.streamObservations({ zone })) {
+            pages++;
+            streamed.push(...page);
+          }
+          expect(pages).toBeGreaterThan(0);
+          expect(streamed).toEqual(expected);
+          const capped: ObservationRow[] = [];
+          for await (const page of store.streamObservations({ zone, limit: 250, qtype: 48 })) capped.push(...page);
+          expect(capped).toEqual(expected.filter((r) => r.qtype === 48).slice(0, 250));
+        });
+      });
+
+      it('filters by time range (from inclusive, to exclusive), agent and qtype', async () => {
+        await withStore(async (store) => {
+          const zone = 'filter.example.';
+          const rows = paginationRows(zone);
+          await store.insertObservations(rows);
+          const times = [...new Set(rows.map((r) => r.observed_at_ms))].sort((a, b) => a - b);
+          const fromMs = times[5]!;
+          const toMs = times[30]!;
+          const cases: { q: { agentId?: string; qtype?: number; fromMs?: number; toMs?: number }; keep: (r: ObservationRow) => boolean }[] = [
+            { q: { fromMs }, keep: (r) => r.observed_at_ms >= fromMs },
+            { q: { toMs }, keep: (r) => r.observed_at_ms < toMs },
+            { q: { fromMs, toMs }, keep: (r) => r.observed_at_ms >= fromMs && r.observed_at_ms < toMs },
+            { q: { agentId: 'agent-c' }, keep: (r) => r.agent_id === 'agent-c' },
+            { q: { qtype: 6 }, keep: (r) => r.qtype === 6 },
+            {
+              q: { agentId: 'agent-a', qtype: 48, fromMs, toMs },
+              keep: (r) => r.agent_id === 'agent-a' && r.qtype === 48 && r.observed_at_ms >= fromMs && r.observed_at_ms < toMs,
+            },
+            { q: { agentId: 'nobody' }, keep: () => false },
+          ];
+          for (const c of cases) {
+            const expected = rows.filter(c.keep).sort(byKey);
+            const got = await store.queryObservations({ zone, limit: 10_000, ...c.q });
+            expect(got.map((r) => [r.observed_at_ms, r.agent_id, r.seq, r.idx]), JSON.stringify(c.q)).toEqual(
+              expected.map((r) => [r.observed_at_ms, r.agent_id, r.seq, r.idx]),
+            );
+          }
+          expect(await store.queryObservations({ zone: 'absent.example.', limit: 10 })).toEqual([]);
+          expect(await store.countObservations()).toBe(rows.length);
+          expect(await store.countObservations({ zone })).toBe(rows.length);
+          expect(await store.countObservations({ agentId: 'agent-b' })).toBe(rows.filter((r) => r.agent_id === 'agent-b').length);
+          expect(await store.countObservations({ agentId: 'agent-b', zone: 'absent.example.' })).toBe(0);
+          await expectCode(store.queryObservations({ zone, limit: 10, fromMs: -1 }), 'KTO_ERR_STORE_BAD_VALUE');
+        });
+      });
+
+      it('agentActivity counts observations since a time per agent', async () => {
+        await withStore(async (store) => {
+          const rows = paginationRows('activity.example.');
+          await store.insertObservations(rows);
+          const since = [...new Set(rows.map((r) => r.observed_at_ms))].sort((a, b) => a - b)[20]!;
+          const expected = new Map<string, { observations: number; last_observed_at_ms: number }>();
+          for (const r of rows) {
+            if (r.observed_at_ms < since) continue;
+            const e = expected.get(r.agent_id) ?? { observations: 0, last_observed_at_ms: 0 };
+            e.observations++;
+            e.last_observed_at_ms = Math.max(e.last_observed_at_ms, r.observed_at_ms);
+            expected.set(r.agent_id, e);
+          }
+          expect(await store.agentActivity(since)).toEqual(expected);
+          expect((await store.agentActivity(Date.UTC(2030, 0, 1))).size).toBe(0);
+        });
+      });
+    });
+
+    describe('batch ledger', () => {
+      const entry = (agent: string, seq: number, storedAt: number, extra: Partial<BatchLedgerEntry> = {}): BatchLedgerEntry => ({
+        agent_id: agent, seq, rows: 10 * seq, body_sha256: randomBytes(32).toString('hex'), created_at_ms: storedAt - 500,
+        stored_at_ms: storedAt, ...extra,
+      });
+
+      it('max seq per agent, get, latest stored_at wins, last stored time', async () => {
+        await withStore(async (store) => {
+          expect(await store.ledgerMaxSeq()).toEqual(new Map());
+          expect(await store.ledgerLastStoredAt()).toBe(0);
+          const entries = [entry('a', 1, 1_000), entry('a', 2, 2_000), entry('b', 7, 1_500), entry('a', 9, 1_800)];
+          await store.insertLedger(entries.slice(0, 2));
+          await store.insertLedger(entries.slice(2));
+          expect(await store.ledgerMaxSeq()).toEqual(new Map([['a', 9], ['b', 7]]));
+          expect(await store.ledgerGet('b', 7)).toEqual(entries[2]);
+          expect(await store.ledgerGet('b', 8)).toBeNull();
+          expect(await store.ledgerGet('c', 7)).toBeNull();
+          expect(await store.ledgerLastStoredAt()).toBe(2_000);
+          const newer = entry('b', 7, 3_000, { rows: 1 });
+          await store.insertLedger([newer]);
+          await store.insertLedger([entry('b', 7, 2_500, { rows: 2 })]); // older version, inserted later
+          expect(await store.ledgerGet('b', 7)).toEqual(newer);
+          expect(await store.ledgerLastStoredAt()).toBe(3_000);
+          await expectCode(store.insertLedger([entry('a', 3, -5)]), 'KTO_ERR_STORE_BAD_VALUE');
+        });
+      });
+
+      it('reconcileLedger recovers batches stored without a ledger row (crash between the two inserts)', async () => {
+        await withStore(async (store) => {
+          const row = (agent: string, seq: number, idx: number, receivedAt: number): ObservationRow =>
+            sampleRow({ agent_id: agent, seq, idx, received_at_ms: receivedAt, observed_at_ms: receivedAt - 2_000 });
+          const batches = [
+            { agent: 'a', seq: 1, n: 3, at: 10_000, ledger: true },
+            { agent: 'a', seq: 2, n: 4, at: 20_000, ledger: false },
+            { agent: 'b', seq: 5, n: 2, at: 25_000, ledger: false },
+            { agent: 'b', seq: 4, n: 6, at: 5_000, ledger: false }, // received before `since`
+          ];
+          for (const b of batches) {
+            const rows = Array.from({ length: b.n }, (_, i) => row(b.agent, b.seq, i, b.at + i));
+            await store.insertObservations(rows);
+            if (b.ledger) await store.insertLedger([entry(b.agent, b.seq, b.at + 100, { rows: b.n })]);
+          }
+          const since = 8_000;
+          const missing = batches.filter((b) => !b.ledger && b.at >= since);
+          expect(await store.reconcileLedger(since)).toBe(missing.length);
+          for (const b of missing) {
+            expect(await store.ledgerGet(b.agent, b.seq)).toEqual({
+              agent_id: b.agent, seq: b.seq, rows: b.n, body_sha256: '', created_at_ms: 0, stored_at_ms: b.at + b.n - 1,
+            });
+          }
+          expect(await store.ledgerGet('b', 4)).toBeNull();
+          expect((await store.ledgerGet('a', 1))?.body_sha256).toMatch(/^[0-9a-f]{64}$/);
+          expect(await store.reconcileLedger(since)).toBe(0);
+          expect(await store.ledgerMaxSeq()).toEqual(new Map([['a', 2], ['b', 5]]));
+        });
+      });
+    });
+
+    describe('agents, enrolment tokens, zones', () => {
+      const agent = (id: string, updatedAt: number, extra: Partial<AgentRecord> = {}): AgentRecord => ({
+        agent_id: id, public_key: randomBytes(32).toString('hex'), country: 'DE', continent: 'EU', asn: 3_320,
+        name: `probe ${id} — "quoted" \\ 'x'`, enrolled_at_ms: 1_000, revoked: 0, revoked_at_ms: 0, updated_at_ms: updatedAt,
+        ...extra,
+      });
+
+      it('agents: the latest version wins, whatever the insert order', async () => {
+        await withStore(async (store) => {
+          expect(await store.getAgent('x')).toBeNull();
+          expect(await store.listAgents()).toEqual([]);
+          const v1 = agent('x', 1_000);
+          const v2 = { ...v1, revoked: 1, revoked_at_ms: 5_000, updated_at_ms: 5_000 };
+          const other = agent('m', 2_000, { country: '', name: '' });
+          await store.upsertAgent(v1);
+          await store.upsertAgent(v2);
+          await store.upsertAgent({ ...v1, name: 'stale', updated_at_ms: 4_999 });
+          await store.upsertAgent(other);
+          expect(await store.getAgent('x')).toEqual(v2);
+          expect(await store.listAgents()).toEqual([other, v2]);
+        });
+      });
+
+      it('enrolment tokens and their uses', async () => {
+        await withStore(async (store) => {
+          const sha = randomBytes(32).toString('hex');
+          expect(await store.getEnrolmentToken(sha)).toBeNull();
+          expect(await store.enrolmentTokenUses(sha)).toBe(0);
+          const token = { token_sha256: sha, label: 'lab ✓', created_at_ms: 1_000, expires_at_ms: 0, max_uses: 0 };
+          await store.putEnrolmentToken(token);
+          expect(await store.getEnrolmentToken(sha)).toEqual(token);
+          const relabelled = { ...token, label: 'relabelled', expires_at_ms: 9_000, max_uses: 3 };
+          await store.putEnrolmentToken(relabelled);
+          expect(await store.getEnrolmentToken(sha)).toEqual(relabelled);
+          await store.recordEnrolmentUse(sha, 'agent-1', 2_000);
+          await store.recordEnrolmentUse(sha, 'agent-2', 2_100);
+          await store.recordEnrolmentUse(sha, 'agent-1', 2_200);
+          await store.recordEnrolmentUse('f'.repeat(64), 'agent-3', 2_300);
+          expect(await store.enrolmentTokenUses(sha)).toBe(2);
+          expect(await store.enrolmentTokenUses('0'.repeat(64))).toBe(0);
+        });
+      });
+
+      it('zones: latest version wins, removed zones are hidden, canonical order (RFC 4034 §6.1 example)', async () => {
+        await withStore(async (store) => {
+          // RFC 4034 §6.1 lists these names in canonical order (lower-cased here, as zones are stored).
+          const canonical = [
+            'example.', 'a.example.', 'yljkjljk.a.example.', 'z.a.example.', 'zabc.a.example.', 'z.example.',
+            '\\001.z.example.', '*.z.example.', '\\200.z.example.',
+          ];
+          const zone = (name: string, updatedAt: number, extra: Partial<ZoneRecord> = {}): ZoneRecord => ({
+            zone: name, interval_s: 300, qtypes: [48, 43, 6], query_authoritatives: 1, added_at_ms: 1_000, removed: 0,
+            updated_at_ms: updatedAt, ...extra,
+          });
+          // inserted in code-unit order, which is not the canonical one
+          for (const [i, name] of [...canonical].sort().entries()) await store.putZone(zone(name, 1_000 + i));
+          // 'z.example.' removed, then a stale re-add (older version) inserted later: stays removed
+          await store.putZone(zone('z.example.', 9_000, { removed: 1 }));
+          await store.putZone(zone('z.example.', 8_000));
+          // 'a.example.' removed and added back with new settings
+          await store.putZone(zone('a.example.', 9_000, { removed: 1 }));
+          await store.putZone(zone('a.example.', 9_500, { interval_s: 60, qtypes: [] }));
+          const got = await store.listZones();
+          expect(got.map((z) => z.zone)).toEqual(canonical.filter((n) => n !== 'z.example.'));
+          expect(got.find((z) => z.zone === 'a.example.')).toEqual(zone('a.example.', 9_500, { interval_s: 60, qtypes: [] }));
+        });
+      });
+    });
+
+    describe('errors', () => {
+      it('a statement the store refuses is KTO_ERR_STORE_QUERY (tables of an unmigrated database)', async () => {
+        const store = await target.open(uniqueDatabase(label));
+        try {
+          const err = await expectCode(store.countObservations(), 'KTO_ERR_STORE_QUERY');
+          expect(typeof (err as { details?: { clickhouseCode?: unknown } }).details?.clickhouseCode).toBe('number');
+          await expectCode(store.insertObservations([sampleRow()]), 'KTO_ERR_STORE_QUERY');
+        } finally {
+          await store.close();
+        }
+      });
+
+      it('a closed store answers KTO_ERR_STORE_CLOSED and ping() false', async () => {
+        const store = await target.open(uniqueDatabase(label));
+        await store.migrate();
+        expect(await store.ping()).toBe(true);
+        await store.close();
+        await store.close();
+        expect(await store.ping()).toBe(false);
+        await expectCode(store.insertObservations([sampleRow()]), 'KTO_ERR_STORE_CLOSED');
+        await expectCode(store.listZones(), 'KTO_ERR_STORE_CLOSED');
+        await expectCode(store.migrate(), 'KTO_ERR_STORE_CLOSED');
+      });
+
+      const openUnreachable = target.openUnreachable;
+      if (openUnreachable !== undefined) {
+        it('an unreachable server is KTO_ERR_STORE_UNAVAILABLE (retryable)', async () => {
+          const store = await openUnreachable();
+          try {
+            expect(await store.ping()).toBe(false);
+            const err = await expectCode(store.insertObservations([sampleRow()]), 'KTO_ERR_STORE_UNAVAILABLE');
+            expect((err as { details?: { retryable?: unknown } }).details?.retryable).toBe(true);
+            await expectCode(store.migrate(), 'KTO_ERR_STORE_UNAVAILABLE');
+            await expectCode(store.ledgerMaxSeq(), 'KTO_ERR_STORE_UNAVAILABLE');
+          } finally {
+            await store.close();
+          }
+        });
+      }
+
+      it('openStore rejects bad options with KTO_ERR_STORE_BAD_OPTIONS', async () => {
+        await expectCode(openStore({ mode: target.mode, dataDir: '/nonexistent', url: 'http://127.0.0.1:1', database: 'bad-name' } as never), 'KTO_ERR_STORE_BAD_OPTIONS');
+        await expectCode(openStore({ mode: target.mode, dataDir: '/x', url: 'http://x', database: 'a;DROP' } as never), 'KTO_ERR_STORE_BAD_OPTIONS');
+        await expectCode(openStore({ mode: 'sqlite' } as never), 'KTO_ERR_STORE_BAD_OPTIONS');
+        await expectCode(openStore({ mode: 'server', url: 'ftp://127.0.0.1/' }), 'KTO_ERR_STORE_BAD_OPTIONS');
+        await expectCode(openStore({ mode: 'chdb', dataDir: '' }), 'KTO_ERR_STORE_BAD_OPTIONS');
+      });
+    });
+  });
+}
