@@ -98,6 +98,17 @@ export class SqlStore implements Store {
     return entries.length;
   }
 
+  async storedIndexes(batches: readonly { agent_id: string; seq: number }[], receivedSinceMs: number): Promise<Map<string, number[]>> {
+    this.open('storedIndexes');
+    const out = new Map<string, number[]>();
+    if (batches.length === 0) return out;
+    const found = await this.driver.select<{ agent_id: string; seq: number; idx: number[] }>(
+      this.sql.storedIndexes(batches, receivedSinceMs),
+    );
+    for (const f of found) out.set(`${f.agent_id}/${f.seq}`, f.idx.map(Number));
+    return out;
+  }
+
   async ledgerLastStoredAt(): Promise<number> {
     this.open('ledgerLastStoredAt');
     const [row] = await this.driver.select<{ stored_at_ms: number | null }>(this.sql.ledgerLastStoredAt());

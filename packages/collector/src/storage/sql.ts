@@ -100,6 +100,13 @@ export class StoreSql {
       'GROUP BY agent_id, seq ORDER BY agent_id, seq';
   }
 
+  storedIndexes(batches: readonly { agent_id: string; seq: number }[], receivedSinceMs: number): string {
+    const keys = batches.map((b) => `(${sqlString(b.agent_id)}, ${sqlUInt(b.seq, 'seq')})`).join(', ');
+    return `SELECT agent_id, seq, groupArray(idx) AS idx FROM ${this.observations} ` +
+      `WHERE received_at_ms >= ${sqlUInt(receivedSinceMs, 'receivedSinceMs')} AND (agent_id, seq) IN (${keys}) ` +
+      'GROUP BY agent_id, seq';
+  }
+
   ledgerMaxSeq(): string {
     return `SELECT agent_id, max(seq) AS seq FROM ${this.batches} GROUP BY agent_id`;
   }

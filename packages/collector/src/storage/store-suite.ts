@@ -524,6 +524,20 @@ export function storeSuite(label: string, target: StoreSuiteTarget): void {
           expect(await store.ledgerMaxSeq()).toEqual(new Map([['a', 2], ['b', 5]]));
         });
       });
+      it('storedIndexes tells which rows of which batches landed (retry after an ambiguous failure)', async () => {
+        await withStore(async (store) => {
+          const row = (agent: string, seq: number, idx: number, receivedAt: number): ObservationRow =>
+            sampleRow({ agent_id: agent, seq, idx, received_at_ms: receivedAt, observed_at_ms: receivedAt - 2_000 });
+          await store.insertObservations([row('a', 1, 0, 50_000), row('a', 1, 1, 50_000), row('a', 1, 2, 50_000)]);
+          await store.insertObservations([row('b', 7, 1, 50_000)]);
+          await store.insertObservations([row('a', 2, 0, 10_000)]); // received before `since`
+          const found = await store.storedIndexes(
+            [{ agent_id: 'a', seq: 1 }, { agent_id: 'b', seq: 7 }, { agent_id: 'a', seq: 2 }, { agent_id: 'c', seq: 1 }], 40_000);
+          expect(new Map([...found].map(([k, v]) => [k, [...v].sort((x, y) => x - y)]))).toEqual(
+            new Map([['a/1', [0, 1, 2]], ['b/7', [1]]]));
+          expect((await store.storedIndexes([], 0)).size).toBe(0);
+        });
+      });
     });
 
     describe('agents, enrolment tokens, zones', () => {

@@ -149,6 +149,13 @@ export interface Store {
    * missing ledger rows (body_sha256 = '' marks a recovered row) and returns how many it added.
    */
   reconcileLedger(sinceMs: number): Promise<number>;
+  /**
+   * After an insert failed in a way that leaves it unknown whether it landed (a timeout: the server
+   * may finish the insert after the client gave up), which rows of these batches are stored:
+   * key `${agent_id}/${seq}` -> the stored idx values (absent = none). Scans observations received at
+   * or after `receivedSinceMs`.
+   */
+  storedIndexes(batches: readonly { agent_id: string; seq: number }[], receivedSinceMs: number): Promise<Map<string, number[]>>;
   /** Most recent stored_at_ms in the ledger (0 when empty). */
   ledgerLastStoredAt(): Promise<number>;
 

@@ -1,0 +1,250 @@
+// The batched inserter. Rows of many batches gather until ~maxRows rows or maxDelayMs have passed
+// (whichever first); then ONE insertObservations call stores them, ONE insertLedger call records their
+// batches, and only then does each batch's promise resolve (so an ack always means "stored").
+// One flush runs at a time. While the store is unavailable the flush retries with backoff and keeps
+// its rows; new batches keep queueing until the caller's backpressure limit (pendingRows) stops them.
+import { isKtoError, KtoError } from '@kto/core';
+import type { FastifyBaseLogger } from 'fastify';
+import { STORE_UNAVAILABLE } from '../errors.js';
+import type { CollectorMetrics } from '../metrics.js';
+import type { InsertOptions } from '../options.js';
+import type { BatchLedgerEntry, ObservationRow, Store } from '../storage/types.js';
+
+export type LedgerDraft = Omit<BatchLedgerEntry, 'stored_at_ms'>;
+
+interface Pending {
+  rows: ObservationRow[];
+  entry: LedgerDraft;
+  enqueuedAt: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+export interface WriterDeps {
+  now: () => number;
+  metrics?: CollectorMetrics;
+  logger?: FastifyBaseLogger;
+}
+
+export class BatchWriter {
+  private queue: Pending[] = [];
+  private queuedRows = 0;
+  private inFlightRows = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private loop: Promise<void> | null = null;
+  private closing = false;
+  private deadline = Infinity;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly opts: InsertOptions,
+    private readonly deps: WriterDeps,
+  ) {}
+
+  /** Rows accepted and not yet stored: queued plus the flush in progress. */
+  get pendingRows(): number {
+    return this.queuedRows + this.inFlightRows;
+  }
+
+  get closed(): boolean {
+    return this.closing;
+  }
+
+  /**
+   * Queues the rows of one batch. Resolves once its rows and its ledger row are stored; rejects with
+   * KTO_ERR_INGEST_STORE_FAILED (non-transient store error) or KTO_ERR_INGEST_SHUTTING_DOWN.
+   */
+  submit(rows: ObservationRow[], entry: LedgerDraft): Promise<void> {
+    if (this.closing) {
+      return Promise.reject(new KtoError('KTO_ERR_INGEST_SHUTTING_DOWN', 'the collector is shutting down'));
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ rows, entry, enqueuedAt: Date.now(), resolve, reject });
+      this.queuedRows += rows.length;
+      this.updateGauge();
+      if (this.loop !== null) return; // the running flush loop picks it up
+      if (this.queuedRows >= this.opts.maxRows) this.start();
+      else if (this.timer === null) this.arm(this.opts.maxDelayMs);
+    });
+  }
+
+  /** Stops accepting batches, flushes what is pending (retrying until shutdownFlushMs), rejects the rest. */
+  async close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = true;
+      this.deadline = Date.now() + this.opts.shutdownFlushMs;
+      this.disarm();
+      this.wake?.();
+      if (this.loop === null && this.queue.length > 0) this.start();
+    }
+    while (this.loop !== null) await this.loop;
+    const left = this.queue.splice(0);
+    this.queuedRows = 0;
+    this.updateGauge();
+    for (const p of left) p.reject(new KtoError('KTO_ERR_INGEST_SHUTTING_DOWN', 'the collector shut down before storing this batch'));
+  }
+
+  private arm(delayMs: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.loop === null && this.queue.length > 0) this.start();
+    }, delayMs);
+  }
+
+  private disarm(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+  }
+
+  private start(): void {
+    this.disarm();
+    this.loop = this.run().finally(() => {
+      this.loop = null;
+      this.afterLoop();
+    });
+  }
+
+  private afterLoop(): void {
+    if (this.queue.length === 0 || this.closing) return;
+    if (this.queuedRows >= this.opts.maxRows) {
+      this.start();
+      return;
+    }
+    const oldest = (this.queue[0] as Pending).enqueuedAt;
+    this.arm(Math.max(0, oldest + this.opts.maxDelayMs - Date.now()));
+  }
+
+  private async run(): Promise<void> {
+    while (this.queue.length > 0) {
+      // Whole batches until ~maxRows rows: a batch's rows and its ledger row go in the same flush.
+      let n = 0;
+      let rows = 0;
+      while (n < this.queue.length && (n === 0 || rows < this.opts.maxRows)) {
+        const p = this.queue[n] as Pending;
+        if (n > 0 && rows + p.rows.length > this.opts.maxRows) break;
+        rows += p.rows.length;
+        n++;
+      }
+      const chunk = this.queue.splice(0, n);
+      this.queuedRows -= rows;
+      this.inFlightRows = rows;
+      this.updateGauge();
+      try {
+        await this.flush(chunk, rows);
+      } finally {
+        this.inFlightRows = 0;
+        this.updateGauge();
+      }
+      if (!this.closing && this.queuedRows < this.opts.maxRows) return;
+    }
+  }
+
+  private async flush(chunk: Pending[], total: number): Promise<void> {
+    let rows: ObservationRow[];
+    if (chunk.length === 1) rows = (chunk[0] as Pending).rows;
+    else {
+      rows = new Array<ObservationRow>(total);
+      let k = 0;
+      for (const p of chunk) for (let i = 0; i < p.rows.length; i++) rows[k++] = p.rows[i] as ObservationRow;
+    }
+    let observationsStored = total === 0; // batches without observations only need their ledger rows
+    let uncertain = false; // a failed insert may still have landed (e.g. the server finished after a timeout)
+    let backoff = this.opts.retryInitialMs;
+    for (;;) {
+      try {
+        if (!observationsStored && uncertain) {
+          rows = await this.unstoredRows(chunk);
+          uncertain = false;
+          if (rows.length === 0) observationsStored = true;
+        }
+        if (!observationsStored) {
+          const t0 = performance.now();
+          uncertain = true;
+          await this.store.insertObservations(rows);
+          uncertain = false;
+          this.deps.metrics?.insertDuration.observe({ table: 'observations' }, (performance.now() - t0) / 1000);
+          observationsStored = true;
+        }
+        const storedAt = this.deps.now();
+        const entries: BatchLedgerEntry[] = chunk.map((p) => ({ ...p.entry, stored_at_ms: storedAt }));
+        const t1 = performance.now();
+        await this.store.insertLedger(entries);
+        this.deps.metrics?.insertDuration.observe({ table: 'batches' }, (performance.now() - t1) / 1000);
+        for (const p of chunk) p.resolve();
+        return;
+      } catch (err) {
+        if (!observationsStored && !isKtoError(err, STORE_UNAVAILABLE)) {
+          // Not a reachability problem: retrying the same insert would fail the same way and block
+          // every other batch. Give these batches back to their agents (RETRY).
+          this.deps.logger?.error({ err, rows: total, batches: chunk.length }, 'observation insert failed');
+          const e = new KtoError('KTO_ERR_INGEST_STORE_FAILED', 'storage refused the insert', undefined, { cause: err });
+          for (const p of chunk) p.reject(e);
+          return;
+        }
+        // The store is unreachable, or the ledger insert failed after the rows were stored: the
+        // ledger row must follow, else a re-sent batch would be stored twice. Retry.
+        const now = Date.now();
+        if (this.closing && now >= this.deadline) {
+          if (observationsStored) {
+            // Rows are durable; the missing ledger rows are recovered by reconcileLedger at next start.
+            this.deps.logger?.warn({ err, batches: chunk.length }, 'ledger insert abandoned at shutdown; reconcileLedger will recover it');
+            for (const p of chunk) p.resolve();
+          } else {
+            const e = new KtoError('KTO_ERR_INGEST_SHUTTING_DOWN', 'the collector shut down before storing this batch');
+            for (const p of chunk) p.reject(e);
+          }
+          return;
+        }
+        this.deps.logger?.warn({ err, retryInMs: backoff, rows: total }, observationsStored ? 'ledger insert failed; retrying' : 'store unavailable; retrying insert');
+        await this.sleep(this.closing ? Math.min(backoff, Math.max(0, this.deadline - now)) : backoff);
+        backoff = Math.min(backoff * 2, this.opts.retryMaxMs);
+      }
+    }
+  }
+
+  /**
+   * The rows of these batches that are not stored yet. An insert is atomic, but after a timeout nobody
+   * knows whether it landed: ask the store, so that a retry never stores a row twice.
+   */
+  private async unstoredRows(chunk: Pending[]): Promise<ObservationRow[]> {
+    let since = Infinity;
+    for (const p of chunk) for (const r of p.rows) if (r.received_at_ms < since) since = r.received_at_ms;
+    if (since === Infinity) return [];
+    const stored = await this.store.storedIndexes(chunk.map((p) => p.entry), since);
+    if (stored.size === 0) return chunk.flatMap((p) => p.rows);
+    const out: ObservationRow[] = [];
+    for (const p of chunk) {
+      const have = stored.get(`${p.entry.agent_id}/${p.entry.seq}`);
+      if (have === undefined) {
+        for (const r of p.rows) out.push(r);
+        continue;
+      }
+      const present = new Set(have);
+      for (const r of p.rows) if (!present.has(r.idx)) out.push(r);
+    }
+    this.deps.logger?.warn({ batches: chunk.length, stillMissing: out.length }, 'an insert reported as failed had landed (in part or whole); only the missing rows are retried');
+    return out;
+  }
+
+  /** Sleeps, or returns early when close() starts (so shutdown does not wait for a long backoff). */
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      const wakeOnClose = this.closing ? null : done;
+      this.wake = wakeOnClose;
+      function done(): void {
+        clearTimeout(t);
+        resolve();
+      }
+    }).finally(() => {
+      this.wake = null;
+    });
+  }
+
+  private updateGauge(): void {
+    this.deps.metrics?.pendingRows.set(this.queuedRows + this.inFlightRows);
+  }
+}
