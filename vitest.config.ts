@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
 // Tests import sibling packages from source, so a unit test never depends on a stale build.
 const alias = {
+  '@kto/core/node': fileURLToPath(new URL('./packages/core/src/node.ts', import.meta.url)),
   '@kto/core': src('core'),
   '@kto/proto': src('proto'),
   '@kto/agent': src('agent'),

@@ -7,6 +7,8 @@ export const CORE_ERRORS = {
   KTO_ERR_CORE_BAD_ARGUMENT: 'a public core function got an argument of the wrong kind or range',
   KTO_ERR_CORE_UNSUPPORTED_ALGORITHM: 'a DNSSEC or digest algorithm that core does not implement',
   KTO_ERR_CORE_ZONE_SYNTAX: 'master-file (zone file) text does not parse; the message gives the line',
+  KTO_ERR_CORE_BAD_PRIVATE_KEY: 'a private key does not fit the DNSSEC algorithm it is used with, or its key-file text does not parse',
+  KTO_ERR_CORE_CRYPTO_FAILED: 'the crypto library failed to sign or to generate a key (the cause is attached)',
 } as const;
 
 export type CoreErrorCode = keyof typeof CORE_ERRORS;

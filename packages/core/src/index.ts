@@ -47,3 +47,15 @@ export { base32HexDecode, base32HexEncode, base64Decode, base64Encode, hexDecode
 
 export { cdnskeyCodec, cdsCodec, csyncCodec } from './dns-packet-codecs.js';
 export type { PacketCodec, PacketCsync, PacketDnskey, PacketDs } from './dns-packet-codecs.js';
+
+// DNSSEC signatures (browser-safe back end; "@kto/core/node" has the node:crypto one, signing and keys)
+export { SIGNING_ALGORITHMS, VERIFY_ALGORITHMS, isSigningAlgorithm, isVerifyAlgorithm } from './dnssec/algorithms.js';
+export type { SigningAlgorithm, VerifyAlgorithm } from './dnssec/algorithms.js';
+export { clearKeyCache } from './dnssec/backend.js';
+export type { DnssecBackend } from './dnssec/backend.js';
+export { nobleBackend } from './dnssec/noble-backend.js';
+export { findRrsigSigners, verifyRrsig } from './dnssec/noble-verify.js';
+export { rrsigWindowStatus, serialCompare } from './dnssec/validity.js';
+export type { RrsigWindowStatus } from './dnssec/validity.js';
+export { findRrsigSignersWith, verifyRrsigWith } from './dnssec/verify.js';
+export type { FindRrsigSignersInput, RrsigSigner, RrsigStatus, RrsigVerdict, VerifyRrsigInput } from './dnssec/verify.js';

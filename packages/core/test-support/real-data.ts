@@ -1,6 +1,7 @@
 // Test-only helpers: reading /work/shared/real-data (CI: ../shared beside the clone) and checking
-// DNSSEC signatures with node:crypto. Core itself has no signature code; these helpers let tests
-// prove canonical form byte for byte against real signatures.
+// DNSSEC signatures with node:crypto directly. The canonical-form tests use this minimal checker
+// rather than src/dnssec, so that they prove signedData byte for byte without depending on the
+// verification code that is itself built on signedData.
 
 import { createPublicKey, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';

@@ -1,0 +1,15 @@
+// verifyRrsig and findRrsigSigners of the main (browser-safe) entry: the @noble/curves + BigInt back end.
+
+import { nobleBackend } from './noble-backend.js';
+import { findRrsigSignersWith, verifyRrsigWith } from './verify.js';
+import type { FindRrsigSignersInput, RrsigSigner, RrsigVerdict, VerifyRrsigInput } from './verify.js';
+
+/** Verifies one RRSIG with one DNSKEY (see verify.ts for the checks and their order). */
+export function verifyRrsig(input: VerifyRrsigInput): RrsigVerdict {
+  return verifyRrsigWith(nobleBackend, input);
+}
+
+/** For each RRSIG over an RRset, the key of a DNSKEY set that validates it (every key with a colliding tag is tried). */
+export function findRrsigSigners(input: FindRrsigSignersInput): RrsigSigner[] {
+  return findRrsigSignersWith(nobleBackend, input);
+}
