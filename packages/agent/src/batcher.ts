@@ -99,6 +99,7 @@ export class Batcher {
     const signature = o.identity.sign(body);
     const signed = SignedBatch.encode({ agentId: o.agentId, body, signature }).finish();
     await o.spool.put(seq, signed);
+    o.log.debug({ seq, observations: observations.length, bytes: signed.length }, 'batch sealed');
     o.metrics?.batchesSealed.inc();
     o.onSealed(seq);
   }

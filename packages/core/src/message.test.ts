@@ -126,7 +126,7 @@ describe('decodeMessage on built messages', () => {
           { code: 15, data: Buffer.from([0, 22]) },
           { code: 10, data: Buffer.from('0102030405060708', 'hex') },
         ],
-      } as dnsPacket.OptAnswer],
+      } as unknown as dnsPacket.OptAnswer],
     });
     const m = decodeMessage(bytes);
     expect(m.header.id).toBe(0xbeef);
@@ -142,7 +142,7 @@ describe('decodeMessage on built messages', () => {
   it('combines the OPT extended RCODE bits with the header RCODE (BADVERS = 16)', () => {
     const bytes = dnsPacket.encode({
       type: 'response', id: 1, flags: 0,
-      additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 512, extendedRcode: 1, options: [] } as dnsPacket.OptAnswer],
+      additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 512, extendedRcode: 1, options: [] } as unknown as dnsPacket.OptAnswer],
     });
     const m = decodeMessage(bytes);
     expect(m.header.rcode).toBe(16);
@@ -161,7 +161,7 @@ describe('decodeMessage rejects malformed messages with KTO_ERR_CORE_MALFORMED_M
   const good = dnsPacket.encode({
     type: 'response', id: 9, questions: [{ type: 'NS', name: 'example.' }],
     answers: [{ type: 'NS', name: 'example.', ttl: 60, data: 'ns1.example.' }],
-    additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, options: [] } as dnsPacket.OptAnswer],
+    additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, options: [] } as unknown as dnsPacket.OptAnswer],
   });
 
   it('short header', () => {
@@ -186,8 +186,8 @@ describe('decodeMessage rejects malformed messages with KTO_ERR_CORE_MALFORMED_M
     const two = dnsPacket.encode({
       type: 'response', id: 1,
       additionals: [
-        { type: 'OPT', name: '.', udpPayloadSize: 512, options: [] } as dnsPacket.OptAnswer,
-        { type: 'OPT', name: '.', udpPayloadSize: 512, options: [] } as dnsPacket.OptAnswer,
+        { type: 'OPT', name: '.', udpPayloadSize: 512, options: [] } as unknown as dnsPacket.OptAnswer,
+        { type: 'OPT', name: '.', udpPayloadSize: 512, options: [] } as unknown as dnsPacket.OptAnswer,
       ],
     });
     expect(malformedMessage(two)).toMatch(/second OPT/);
