@@ -37,7 +37,7 @@ export interface Collector {
   restart(): Promise<void>;
 }
 
-export async function startCollector(opts: { dir: string; store: StoreChoice; port?: number; args?: string[] }): Promise<Collector> {
+export async function startCollector(opts: { dir: string; store: StoreChoice; port?: number; args?: string[]; env?: Record<string, string> }): Promise<Collector> {
   const port = opts.port ?? (await freePort());
   const tokenFile = join(opts.dir, 'admin-token');
   const storeArgs = 'dataDir' in opts.store
@@ -47,7 +47,7 @@ export async function startCollector(opts: { dir: string; store: StoreChoice; po
   const url = `http://127.0.0.1:${port}`;
   let generation = 0;
   const launch = async (): Promise<Daemon> => {
-    const d = await startDaemon(`kto-collector#${generation++}`, process.execPath, args, { logFile: join(opts.dir, 'collector.log') });
+    const d = await startDaemon(`kto-collector#${generation++}`, process.execPath, args, { logFile: join(opts.dir, 'collector.log'), env: { ...process.env, ...opts.env } });
     await waitFor(async () => {
       await d.assertRunning();
       try {

@@ -192,7 +192,7 @@ export async function startDaemon(
   label: string,
   command: string,
   args: readonly string[],
-  opts: { logFile: string; cwd?: string },
+  opts: { logFile: string; cwd?: string; env?: NodeJS.ProcessEnv },
 ): Promise<Daemon> {
   if (!exitHookInstalled) {
     process.once('exit', killRunningOnExit);
@@ -201,7 +201,7 @@ export async function startDaemon(
   const setpriv = await findBinary('setpriv', 'util-linux');
   const log = await open(opts.logFile, 'a');
   try {
-    const child = spawn(setpriv, ['--pdeathsig', 'KILL', '--', command, ...args], { cwd: opts.cwd, stdio: ['ignore', log.fd, log.fd] });
+    const child = spawn(setpriv, ['--pdeathsig', 'KILL', '--', command, ...args], { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', log.fd, log.fd] });
     // spawn() sets the PID synchronously when the program started, and reports a failure with an
     // 'error' event; the Daemon listens for 'exit' before anything else can run
     if (child.pid === undefined) {

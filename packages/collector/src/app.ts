@@ -44,6 +44,11 @@ export interface BuildOptions {
   /** How often to re-read the zone list (changes made through other collectors), ms; 0 = never. */
   zonesRefreshMs?: number;
   agentCache?: Partial<AgentDirectoryOptions>;
+  /**
+   * Fault injection for durability tests (off by default): `ackDelayMs` holds every STORED ack this
+   * long after its rows are stored, so that a crash can fall between "stored" and "acknowledged".
+   */
+  faults?: { ackDelayMs?: number };
 }
 
 export type CollectorApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -82,6 +87,7 @@ export function build(opts: BuildOptions): CollectorApp {
   const rate = new AgentRateLimiter(limits.agentRatePerS, limits.agentBurst);
   const ingestor = new Ingestor({
     limits, insert, now, agents, seqs, writer, rate, metrics, logger: log.child({ module: 'ingest' }),
+    ackDelayMs: opts.faults?.ackDelayMs ?? 0,
   });
   const zones = new ZoneAssignment(store);
   const hub = new WsHub(metrics, log.child({ module: 'ws' }));

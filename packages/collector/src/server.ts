@@ -34,6 +34,15 @@ export function createLogger(level: string): Logger {
   }, pino.destination(2));
 }
 
+/**
+ * Fault injection for the durability tests, from the environment only (never a flag, so that it cannot
+ * be switched on by accident): KTO_FAULT_ACK_DELAY_MS holds every STORED ack that long.
+ */
+function faultsFromEnv(): { faults?: { ackDelayMs: number } } {
+  const ackDelayMs = Number(process.env['KTO_FAULT_ACK_DELAY_MS'] ?? 0);
+  return Number.isInteger(ackDelayMs) && ackDelayMs > 0 ? { faults: { ackDelayMs } } : {};
+}
+
 /** Opens the store, migrates it and starts listening. */
 export async function startCollector(opts: ServeOptions): Promise<RunningCollector> {
   const log = opts.logger;
@@ -46,6 +55,7 @@ export async function startCollector(opts: ServeOptions): Promise<RunningCollect
       store, adminToken: opts.adminToken, logger: log, processMetrics: true,
       ...(opts.limits !== undefined ? { limits: opts.limits } : {}),
       ...(opts.insert !== undefined ? { insert: opts.insert } : {}),
+      ...faultsFromEnv(),
     });
     const url = await app.listen({ host: opts.listen.host, port: opts.listen.port });
     log.info({ url }, 'listening');

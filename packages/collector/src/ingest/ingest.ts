@@ -37,6 +37,8 @@ export interface IngestDeps {
   rate: AgentRateLimiter;
   metrics: CollectorMetrics;
   logger: FastifyBaseLogger;
+  /** Fault injection (tests): hold each STORED ack this long after the rows are stored. */
+  ackDelayMs?: number;
 }
 
 export interface IngestContext {
@@ -137,6 +139,9 @@ export class Ingestor {
       });
       this.d.seqs.track(agentId, seq, stored);
       if (!(await this.within(stored))) return this.notYetStored(agentId, seq, n);
+      if (this.d.ackDelayMs !== undefined && this.d.ackDelayMs > 0) {
+        await new Promise((resolve) => setTimeout(resolve, this.d.ackDelayMs));
+      }
       return this.finish('stored', n, {
         agentId, seq, status: AckStatus.ACK_STATUS_STORED, errorCode: '', message: '', retryAfterMs: 0, rows: n,
       });
