@@ -33,8 +33,10 @@ mkdirSync(agentDir, { recursive: true, mode: 0o700 });
 const base = `http://${values.listen}`;
 const children = [];
 
+// Children get their own process group: a Ctrl-C reaches only this script, which then stops them
+// once, gracefully, in order (agent first, so that its last batch still reaches the collector).
 function run(name, args, opts = {}) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], ...opts });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true, ...opts });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       console.error(`[kto] ${name} exited (${signal ?? code}); stopping`);
@@ -56,9 +58,18 @@ let stopping = false;
 function stop(code = 0) {
   if (stopping) return;
   stopping = true;
-  for (const c of children.reverse()) c.kill('SIGTERM');
-  setTimeout(() => process.exit(code), 5000).unref();
-  Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.on('exit', r))))).then(() => process.exit(code));
+  const exited = (c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.on('exit', r)));
+  setTimeout(() => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    process.exit(code);
+  }, 20_000).unref();
+  (async () => {
+    for (const c of [...children].reverse()) {
+      c.kill('SIGTERM');
+      await exited(c);
+    }
+    process.exit(code);
+  })();
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
