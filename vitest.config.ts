@@ -9,6 +9,7 @@ const alias = {
   '@kto/proto': src('proto'),
   '@kto/agent': src('agent'),
   '@kto/collector': src('collector'),
+  '@kto/lab': src('lab'),
 };
 
 const project = (name: string, include: string[], extra: Record<string, unknown> = {}) => ({
@@ -23,6 +24,8 @@ export default defineConfig({
       project('core', ['packages/core/src/**/*.test.ts']),
       project('agent', ['packages/agent/src/**/*.test.ts']),
       project('collector', ['packages/collector/src/**/*.test.ts'], { testTimeout: 30_000 }),
+      // The lab binds 127.x addresses on port 53 and runs Unbound: one file at a time.
+      project('lab', ['packages/lab/src/**/*.test.ts'], { testTimeout: 300_000, hookTimeout: 120_000, fileParallelism: false }),
       // Real servers (Unbound, Knot, ClickHouse) and whole-system tests: one file at a time, since
       // they bind fixed 127.0.0.x addresses and start native servers on a 2-core machine.
       project('integration', ['test/**/*.test.ts'], {
