@@ -1,0 +1,2 @@
+// @kto/analyzer public API (being built: issue "Analyzer").
+export {};
