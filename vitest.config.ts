@@ -10,6 +10,7 @@ const alias = {
   '@kto/agent': src('agent'),
   '@kto/collector': src('collector'),
   '@kto/lab': src('lab'),
+  '@kto/analyzer/batch': fileURLToPath(new URL('./packages/analyzer/src/batch/index.ts', import.meta.url)),
   '@kto/analyzer': src('analyzer'),
 };
 

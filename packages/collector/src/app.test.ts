@@ -89,7 +89,8 @@ describe('app', () => {
     expect(routes).toEqual([
       // @fastify/websocket hides the WebSocket route (GET /v1/ingest/ws); the document's description names it
       'DELETE /v1/zones/{zone}', 'GET /healthz', 'GET /metrics', 'GET /v1/agents', 'GET /v1/zones',
-      'GET /v1/zones/{zone}/observations', 'POST /v1/agents/enroll', 'POST /v1/agents/{agent_id}/revoke',
+      'GET /v1/zones/{zone}/findings', 'GET /v1/zones/{zone}/keys', 'GET /v1/zones/{zone}/lag',
+      'GET /v1/zones/{zone}/observations', 'GET /v1/zones/{zone}/transitions', 'POST /v1/agents/enroll', 'POST /v1/agents/{agent_id}/revoke',
       'POST /v1/enrolment-tokens', 'POST /v1/ingest', 'POST /v1/zones',
     ]);
     for (const admin of [['/v1/enrolment-tokens', 'post'], ['/v1/agents/{agent_id}/revoke', 'post'], ['/v1/zones', 'post'], ['/v1/zones/{zone}', 'delete']] as const) {

@@ -3,6 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import { DEFAULT_LIVE, LiveAnalysis, type LiveOptions } from './analysis/live.js';
+import { notifyingStore } from './analysis/notify-store.js';
+import type { ZoneAnalyzer } from './analysis/types.js';
 import type { CollectorContext } from './context.js';
 import { Enrolment } from './enrolment.js';
 import { AgentDirectory, DEFAULT_AGENT_DIRECTORY, type AgentDirectoryOptions } from './ingest/agent-directory.js';
@@ -21,6 +24,7 @@ import { installMetrics, metricsRoutes } from './plugins/metrics.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { healthRoutes } from './routes/health.js';
 import { agentRoutes } from './routes/v1/agents.js';
+import { analysisRoutes } from './routes/v1/analysis.js';
 import { enrolmentRoutes } from './routes/v1/enrolment.js';
 import { observationRoutes } from './routes/v1/observations.js';
 import { zoneRoutes } from './routes/v1/zones.js';
@@ -49,6 +53,11 @@ export interface BuildOptions {
    * long after its rows are stored, so that a crash can fall between "stored" and "acknowledged".
    */
   faults?: { ackDelayMs?: number };
+  /**
+   * The analyzer (live mode: zones re-analysed a few seconds after their observations are stored,
+   * results pushed on /v1/live). Without it the analysis routes serve stored analyses only.
+   */
+  analysis?: { analyzer: ZoneAnalyzer; live?: Partial<LiveOptions> };
 }
 
 export type CollectorApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -83,7 +92,12 @@ export function build(opts: BuildOptions): CollectorApp {
   const metrics = new CollectorMetrics({ processMetrics: opts.processMetrics === true });
   const agents = new AgentDirectory(store, now, { ...DEFAULT_AGENT_DIRECTORY, ...opts.agentCache });
   const seqs = new SeqTracker(store, log.child({ module: 'dedupe' }));
-  const writer = new BatchWriter(store, insert, { now, metrics, logger: log.child({ module: 'writer' }) });
+  const live = opts.analysis === undefined ? null : new LiveAnalysis(
+    { store, analyzer: opts.analysis.analyzer, now, logger: log.child({ module: 'live-analysis' }) },
+    { ...DEFAULT_LIVE, ...opts.analysis.live },
+  );
+  const writerStore = live === null ? store : notifyingStore(store, (rows) => live.rowsStored(rows));
+  const writer = new BatchWriter(writerStore, insert, { now, metrics, logger: log.child({ module: 'writer' }) });
   const rate = new AgentRateLimiter(limits.agentRatePerS, limits.agentBurst);
   const ingestor = new Ingestor({
     limits, insert, now, agents, seqs, writer, rate, metrics, logger: log.child({ module: 'ingest' }),
@@ -110,6 +124,7 @@ export function build(opts: BuildOptions): CollectorApp {
     await scope.register(agentRoutes, { ctx });
     await scope.register(zoneRoutes, { ctx });
     await scope.register(observationRoutes, { ctx });
+    await scope.register(analysisRoutes, { ctx, live });
     await scope.register(httpIngestRoutes, { ctx });
     await scope.register(wsIngestRoutes, { ctx });
   });
@@ -128,12 +143,14 @@ export function build(opts: BuildOptions): CollectorApp {
     }
     timers.push(setInterval(() => rate.sweep(now()), RATE_SWEEP_MS));
     for (const t of timers) t.unref();
+    live?.start();
   });
   // Flush before the server stops: requests waiting for their rows to be stored finish with an ack
   // (a closing server waits for them); batches arriving from now on get RETRY SHUTTING_DOWN. Then
   // agents on WebSockets are told to go (close 1001) before the server drops their connections.
   app.addHook('preClose', async () => {
     await writer.close();
+    await live?.stop();
     await new Promise((resolve) => setImmediate(resolve)); // let the acks of the flushed batches go out
     hub.closeAll('KTO_ERR_INGEST_SHUTTING_DOWN', 'the collector is shutting down; reconnect later', CLOSE_GOING_AWAY);
   });

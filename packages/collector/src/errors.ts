@@ -45,6 +45,7 @@ export const COLLECTOR_ERRORS = {
   KTO_ERR_API_TOO_LARGE: 'the request body exceeds the size limit',
   KTO_ERR_API_UNSUPPORTED_MEDIA_TYPE: 'the request content-type is not accepted by this route',
   KTO_ERR_API_STORE_UNAVAILABLE: 'storage cannot be reached; retry later',
+  KTO_ERR_API_NO_ANALYSIS: 'no analysis of this zone is stored, and this collector runs without an analyzer to compute one',
   // configuration and command line
   KTO_ERR_CONFIG_INVALID: 'a flag, environment variable or option has an invalid value',
   KTO_ERR_CONFIG_ADMIN_TOKEN_FILE: 'the admin token file cannot be read or created, or is empty',
@@ -94,6 +95,7 @@ export const COLLECTOR_ERROR_STATUS: Readonly<Record<CollectorErrorCode, number>
   KTO_ERR_API_TOO_LARGE: 413,
   KTO_ERR_API_UNSUPPORTED_MEDIA_TYPE: 415,
   KTO_ERR_API_STORE_UNAVAILABLE: 503,
+  KTO_ERR_API_NO_ANALYSIS: 404,
   KTO_ERR_CONFIG_INVALID: 500,
   KTO_ERR_CONFIG_ADMIN_TOKEN_FILE: 500,
   KTO_ERR_INTERNAL: 500,

@@ -13,3 +13,7 @@ export { createEnrolmentToken } from './enrolment.js';
 export { DEFAULT_INSERT, DEFAULT_LIMITS } from './options.js';
 export type { InsertOptions, Limits } from './options.js';
 export type * from './storage/types.js';
+export { DEFAULT_DATABASE, openStore } from './storage/index.js';
+export type { StoreOptions } from './storage/index.js';
+export { analysisRecord } from './analysis/types.js';
+export type { AnalysisItems, AnalysisWindow, ZoneAnalyzer } from './analysis/types.js';

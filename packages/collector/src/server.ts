@@ -2,6 +2,7 @@
 // SIGINT / SIGTERM (stop accepting, flush pending rows, close the store). The only file that touches
 // process signals.
 import pino, { type Logger } from 'pino';
+import { loadZoneAnalyzer } from './analysis/load.js';
 import { build, type BuildOptions } from './app.js';
 import type { ListenAddress } from './config.js';
 import { openStore, type StoreOptions } from './storage/index.js';
@@ -51,8 +52,11 @@ export async function startCollector(opts: ServeOptions): Promise<RunningCollect
     store = await openStore(opts.store);
     const report = await store.migrate();
     log.info({ mode: store.mode, serverVersion: report.serverVersion, applied: report.applied }, 'store ready');
+    const loaded = await loadZoneAnalyzer();
+    if (loaded.analyzer === null) log.warn({ reason: loaded.reason }, 'no analyzer: live analysis is off, the analysis routes serve stored results only');
     const app = build({
       store, adminToken: opts.adminToken, logger: log, processMetrics: true,
+      ...(loaded.analyzer !== null ? { analysis: { analyzer: loaded.analyzer } } : {}),
       ...(opts.limits !== undefined ? { limits: opts.limits } : {}),
       ...(opts.insert !== undefined ? { insert: opts.insert } : {}),
       ...faultsFromEnv(),

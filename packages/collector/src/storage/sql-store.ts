@@ -1,6 +1,10 @@
 // The Store contract (types.ts) over a Driver: one implementation of the logic for both transports, so
 // the embedded and the server store send the same statements (sql.ts) and the same payloads (rows.ts).
 import { compareNames, KtoError } from '@kto/core';
+import {
+  ANALYSIS_COLUMNS, encodeAnalysisHeader, encodeFindings, encodeKeySightings, encodeTransitions, encodeVantageLag,
+  FINDING_COLUMNS, KEY_SIGHTING_COLUMNS, TRANSITION_COLUMNS, VANTAGE_LAG_COLUMNS,
+} from './analysis-rows.js';
 import type { Driver } from './driver.js';
 import { readMigrations, runMigrations } from './migrations.js';
 import {
@@ -10,8 +14,37 @@ import {
 } from './rows.js';
 import { StoreSql } from './sql.js';
 import type {
-  AgentRecord, BatchLedgerEntry, EnrolmentToken, MigrationReport, ObservationQuery, ObservationRow, Store, ZoneRecord,
+  AgentRecord, AnalysisHeader, AnalysisRecord, BatchLedgerEntry, EnrolmentToken, FindingRecord, KeySightingRecord,
+  MigrationReport, ObservationQuery, ObservationRow, Store, TransitionRecord, VantageLagRecord, ZoneRecord,
 } from './types.js';
+
+/** Item columns read back: all but the (zone, analysis_id) the query filters on. */
+const itemSelect = (columns: readonly string[]): string[] => columns.filter((c) => c !== 'zone' && c !== 'analysis_id');
+const KEY_SIGHTING_SELECT = itemSelect(KEY_SIGHTING_COLUMNS);
+const TRANSITION_SELECT = itemSelect(TRANSITION_COLUMNS);
+const FINDING_SELECT = itemSelect(FINDING_COLUMNS);
+const VANTAGE_LAG_SELECT = itemSelect(VANTAGE_LAG_COLUMNS);
+
+/** Times latestAnalysis reads again when an analysis was replaced while it read (a newer version seen). */
+const LATEST_ANALYSIS_ATTEMPTS = 3;
+
+/**
+ * The rows of exactly `version` (rows of an earlier, longer run under the same id have older versions),
+ * without their version column; `newer` tells whether a later run has replaced rows meanwhile.
+ */
+function ofVersion<T>(rows: (T & { version?: number })[], version: number): { items: T[]; newer: boolean } {
+  const items: T[] = [];
+  let newer = false;
+  for (const r of rows) {
+    const v = r.version as number;
+    if (v > version) newer = true;
+    else if (v === version) {
+      delete r.version;
+      items.push(r);
+    }
+  }
+  return { items, newer };
+}
 
 /** Rows per page of streamObservations. */
 export const STREAM_PAGE_ROWS = 10_000;
@@ -197,6 +230,48 @@ export class SqlStore implements Store {
       const last = page[page.length - 1] as ObservationRow;
       after = { observed_at_ms: last.observed_at_ms, agent_id: last.agent_id, seq: last.seq, idx: last.idx };
     }
+  }
+
+  async putAnalysis(a: AnalysisRecord): Promise<void> {
+    this.open('putAnalysis');
+    const h = a.header;
+    // payloads first, so that a bad value refuses the whole analysis before anything is written
+    const header = encodeAnalysisHeader(h);
+    const parts: [string, readonly string[], Buffer, number][] = [
+      [this.sql.keySightings, KEY_SIGHTING_COLUMNS, encodeKeySightings(h, a.keys), a.keys.length],
+      [this.sql.transitions, TRANSITION_COLUMNS, encodeTransitions(h, a.transitions), a.transitions.length],
+      [this.sql.findings, FINDING_COLUMNS, encodeFindings(h, a.findings), a.findings.length],
+      [this.sql.vantageLag, VANTAGE_LAG_COLUMNS, encodeVantageLag(h, a.lag), a.lag.length],
+    ];
+    for (const [table, columns, payload, rows] of parts) {
+      if (rows > 0) await this.driver.insertTsv(table, columns, payload, rows);
+    }
+    // the header last: readers find an analysis through it, and then its items are all there
+    await this.driver.insertTsv(this.sql.analyses, ANALYSIS_COLUMNS, header, 1);
+  }
+
+  async latestAnalysis(zone: string): Promise<AnalysisRecord | null> {
+    this.open('latestAnalysis');
+    let result: AnalysisRecord | null = null;
+    for (let attempt = 0; attempt < LATEST_ANALYSIS_ATTEMPTS; attempt++) {
+      const [header] = await this.driver.select<AnalysisHeader>(this.sql.latestAnalysisHeader(zone));
+      if (header === undefined) return null;
+      const id = header.analysis_id;
+      const [keys, transitions, findings, lag] = await Promise.all([
+        this.driver.select<KeySightingRecord>(this.sql.analysisItems(this.sql.keySightings, KEY_SIGHTING_SELECT, zone, id)),
+        this.driver.select<TransitionRecord>(this.sql.analysisItems(this.sql.transitions, TRANSITION_SELECT, zone, id)),
+        this.driver.select<FindingRecord>(this.sql.analysisItems(this.sql.findings, FINDING_SELECT, zone, id)),
+        this.driver.select<VantageLagRecord>(this.sql.analysisItems(this.sql.vantageLag, VANTAGE_LAG_SELECT, zone, id)),
+      ]);
+      const k = ofVersion(keys, header.version);
+      const t = ofVersion(transitions, header.version);
+      const f = ofVersion(findings, header.version);
+      const l = ofVersion(lag, header.version);
+      result = { header, keys: k.items, transitions: t.items, findings: f.items, lag: l.items };
+      // a run under the same id stored items after this header was read: read its header again
+      if (!(k.newer || t.newer || f.newer || l.newer)) break;
+    }
+    return result;
   }
 
   async countObservations(filter: { agentId?: string; zone?: string } = {}): Promise<number> {

@@ -3,6 +3,7 @@
 // a current database. The SQL stays within what ClickHouse 18.16 and chdb (26.x) both run: no CTEs,
 // window functions or query parameters; FINAL on ReplacingMergeTree, filters on non-key columns outside it.
 import { sqlString, sqlUInt } from './escape.js';
+import { ANALYSIS_COLUMNS } from './analysis-rows.js';
 import { AGENT_COLUMNS, OBSERVATION_SELECT, TOKEN_COLUMNS, ZONE_COLUMNS, LEDGER_COLUMNS } from './rows.js';
 import type { ObservationQuery } from './types.js';
 
@@ -17,6 +18,11 @@ export class StoreSql {
   readonly enrolmentUses: string;
   readonly zones: string;
   readonly migrations: string;
+  readonly analyses: string;
+  readonly keySightings: string;
+  readonly transitions: string;
+  readonly findings: string;
+  readonly vantageLag: string;
 
   /** `database` must satisfy isSqlIdentifier (checked by openStore). */
   constructor(readonly database: string) {
@@ -27,6 +33,11 @@ export class StoreSql {
     this.enrolmentUses = `${database}.enrolment_uses`;
     this.zones = `${database}.zones`;
     this.migrations = `${database}.schema_migrations`;
+    this.analyses = `${database}.analyses`;
+    this.keySightings = `${database}.key_sightings`;
+    this.transitions = `${database}.transitions`;
+    this.findings = `${database}.findings`;
+    this.vantageLag = `${database}.vantage_lag`;
   }
 
   createDatabase(): string {
@@ -141,5 +152,17 @@ export class StoreSql {
   zonesList(): string {
     return `SELECT ${ZONE_COLUMNS.join(', ')} FROM (SELECT ${ZONE_COLUMNS.join(', ')} FROM ${this.zones} FINAL) ` +
       'WHERE removed = 0';
+  }
+
+  /** The zone's analysis header with the latest computed_at_ms (zone is in the key: filtered inside FINAL). */
+  latestAnalysisHeader(zone: string): string {
+    return `SELECT ${ANALYSIS_COLUMNS.join(', ')} FROM ${this.analyses} FINAL WHERE zone = ${sqlString(zone)} ` +
+      'ORDER BY computed_at_ms DESC, version DESC LIMIT 1';
+  }
+
+  /** Every item row of one analysis id in `table` (all versions still stored; the caller picks one). */
+  analysisItems(table: string, columns: readonly string[], zone: string, analysisId: string): string {
+    return `SELECT ${columns.join(', ')} FROM ${table} FINAL ` +
+      `WHERE zone = ${sqlString(zone)} AND analysis_id = ${sqlString(analysisId)} ORDER BY idx`;
   }
 }

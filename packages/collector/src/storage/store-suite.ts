@@ -15,7 +15,7 @@ import type { Driver } from './driver.js';
 import { DEFAULT_MIGRATIONS_DIR } from './migrations.js';
 import { openStore } from './index.js';
 import { encodeObservations, OBSERVATION_COLUMNS } from './rows.js';
-import type { AgentRecord, BatchLedgerEntry, ObservationRow, Store, ZoneRecord } from './types.js';
+import type { AgentRecord, AnalysisRecord, BatchLedgerEntry, ObservationRow, Store, ZoneRecord } from './types.js';
 
 export interface StoreSuiteTarget {
   readonly mode: 'chdb' | 'server';
@@ -104,6 +104,39 @@ export function atlasRows(zone: string): ObservationRow[] {
     }
   }
   return rows;
+}
+
+
+/** A stored analysis with `n` items per table; details are JSON with characters TSV and SQL escape. */
+export function sampleAnalysis(zone: string, analysisId: string, version: number, n: number, label = ''): AnalysisRecord {
+  const detail = (kind: string, i: number): string =>
+    JSON.stringify({ kind, i, label, note: "tab\there\nnew line \\ 'quote' \"dq\" é 🦀" });
+  const range = Array.from({ length: n }, (_, i) => i);
+  return {
+    header: {
+      zone, analysis_id: analysisId, version, computed_at_ms: version, mode: 'batch', analyzer: 'kto-analyzer test',
+      from_ms: 1_600_000_000_000, to_ms: 1_700_000_000_000, observations: 10 * n, summary: JSON.stringify({ label, n }),
+    },
+    keys: range.map((i) => ({
+      idx: i, key_id: `13/${1_000 + i}/0123456789abcdef`, algorithm: 13, key_tag: 1_000 + i, role: i === 0 ? 'KSK' : 'ZSK',
+      vantage: i % 2 === 0 ? 'authoritative' : `agent-${i}/127.0.0.53`, first_published_ms: 1_600_000_000_000 + i,
+      last_published_ms: Number.MAX_SAFE_INTEGER, first_signing_ms: 0, last_signing_ms: 0, first_ds_ms: 1_600_000_000_000,
+      last_ds_ms: 1_650_000_000_000, revoked_ms: 0, detail: detail('key', i),
+    })),
+    transitions: range.map((i) => ({
+      idx: i, role: 'ZSK', procedure: 'zsk-pre-publish', conformance: i % 2 === 0 ? 'yes' : 'undecided', start_ms: 1_600_000_000_000, end_ms: 1_600_000_100_000,
+      keys_in: [`13/${2_000 + i}/0123456789abcdef`], keys_out: [], algorithms_in: [13, 15], algorithms_out: [8], detail: detail('transition', i),
+    })),
+    findings: range.map((i) => ({
+      idx: i, code: 'KEY_ACTIVATED_BEFORE_PREPUBLISH', severity: 'error', at_ms: 1_600_000_050_000 + i,
+      keys: [`13/${2_000 + i}/0123456789abcdef`, 'x'], refs: ['RFC 7583 §3.2.1', "it's"], message: `finding ${i}\t${label}`,
+      detail: detail('finding', i),
+    })),
+    lag: range.map((i) => ({
+      idx: i, vantage: `agent-${i}/127.0.0.53`, agent_id: `agent-${i}`, server: '127.0.0.53', country: 'CZ', continent: 'EU',
+      lagging: i % 2, max_lag_ms: 12_345 * i, bound_ms: 60_000, detail: detail('lag', i),
+    })),
+  };
 }
 
 type Key = Pick<ObservationRow, 'observed_at_ms' | 'agent_id' | 'seq' | 'idx'>;
@@ -464,6 +497,49 @@ export function storeSuite(label: string, target: StoreSuiteTarget): void {
           }
           expect(await store.agentActivity(since)).toEqual(expected);
           expect((await store.agentActivity(Date.UTC(2030, 0, 1))).size).toBe(0);
+        });
+      });
+    });
+
+    describe('analyses', () => {
+      it('stores an analysis and reads back the latest one per zone, every column intact', async () => {
+        await withStore(async (store) => {
+          expect(await store.latestAnalysis('a.example.')).toBeNull();
+          const a = sampleAnalysis('a.example.', 'live', 1_000, 3, 'first');
+          await store.putAnalysis(a);
+          await store.putAnalysis(sampleAnalysis('b.example.', 'live', 5_000, 1, 'other zone'));
+          expect(await store.latestAnalysis('a.example.')).toEqual(a);
+          expect((await store.latestAnalysis('b.example.'))?.header.summary).toBe(JSON.stringify({ label: 'other zone', n: 1 }));
+          expect(JSON.parse((await store.latestAnalysis('a.example.'))?.findings[2]?.detail ?? '')).toEqual(JSON.parse(a.findings[2]?.detail ?? ''));
+        });
+      });
+
+      it('a re-run under the same id replaces it whole, even with fewer items; a later id wins', async () => {
+        await withStore(async (store) => {
+          await store.putAnalysis(sampleAnalysis('a.example.', 'live', 1_000, 4, 'v1'));
+          const v2 = sampleAnalysis('a.example.', 'live', 2_000, 2, 'v2');
+          await store.putAnalysis(v2);
+          expect(await store.latestAnalysis('a.example.')).toEqual(v2);
+          // an older version arriving late changes nothing
+          await store.putAnalysis(sampleAnalysis('a.example.', 'live', 1_500, 5, 'stale'));
+          expect(await store.latestAnalysis('a.example.')).toEqual(v2);
+          // an analysis with no items at all
+          const empty = sampleAnalysis('a.example.', 'batch', 3_000, 0, 'empty');
+          await store.putAnalysis(empty);
+          expect(await store.latestAnalysis('a.example.')).toEqual(empty);
+          const v3 = sampleAnalysis('a.example.', 'live', 4_000, 1, 'v3');
+          await store.putAnalysis(v3);
+          expect(await store.latestAnalysis('a.example.')).toEqual(v3);
+        });
+      });
+
+      it('an analysis with a bad value is refused before anything is written (KTO_ERR_STORE_BAD_VALUE)', async () => {
+        await withStore(async (store) => {
+          const bad = sampleAnalysis('a.example.', 'live', 1_000, 2);
+          (bad.transitions[1] as { algorithms_in: number[] }).algorithms_in = [256];
+          const err = await expectCode(store.putAnalysis(bad), 'KTO_ERR_STORE_BAD_VALUE');
+          expect(err.message).toContain('algorithms_in');
+          expect(await store.latestAnalysis('a.example.')).toBeNull();
         });
       });
     });

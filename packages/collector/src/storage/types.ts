@@ -122,6 +122,85 @@ export interface ObservationQuery {
   after?: { observed_at_ms: number; agent_id: string; seq: number; idx: number };
 }
 
+/** Header of one stored analysis of one zone (table `analyses`). */
+export interface AnalysisHeader {
+  zone: string;                 // canonical
+  /** Names what was analysed: the same id again replaces that analysis (e.g. 'live', 'batch'). */
+  analysis_id: string;
+  /** ReplacingMergeTree version: a re-run under the same id must use a higher one. */
+  version: number;
+  computed_at_ms: number;
+  mode: 'batch' | 'live' | 'on-demand';
+  analyzer: string;             // analyzer name and version
+  from_ms: number;              // observations analysed: observed_at_ms in [from_ms, to_ms)
+  to_ms: number;
+  observations: number;
+  summary: string;              // JSON: the analyzer's result beyond the item tables
+}
+
+/** Columns every item row shares: the analysis it belongs to and its position in it. */
+interface AnalysisItem {
+  idx: number;
+  /** The analyzer's item as JSON: what the API serves. */
+  detail: string;
+}
+
+export interface KeySightingRecord extends AnalysisItem {
+  key_id: string;               // algorithm/key tag/public-key hash
+  algorithm: number;
+  key_tag: number;
+  role: string;
+  vantage: string;              // 'authoritative' or a vantage point id
+  first_published_ms: number;   // 0 = never
+  last_published_ms: number;
+  first_signing_ms: number;
+  last_signing_ms: number;
+  first_ds_ms: number;
+  last_ds_ms: number;
+  revoked_ms: number;
+}
+
+export interface TransitionRecord extends AnalysisItem {
+  role: string;
+  procedure: string;
+  conformance: string;          // 'yes' | 'no' | 'undecided'
+  start_ms: number;
+  end_ms: number;
+  keys_in: string[];
+  keys_out: string[];
+  algorithms_in: number[];
+  algorithms_out: number[];
+}
+
+export interface FindingRecord extends AnalysisItem {
+  code: string;
+  severity: string;
+  at_ms: number;
+  keys: string[];
+  refs: string[];
+  message: string;
+}
+
+export interface VantageLagRecord extends AnalysisItem {
+  vantage: string;
+  agent_id: string;
+  server: string;
+  country: string;
+  continent: string;
+  lagging: number;              // 0 | 1
+  max_lag_ms: number;
+  bound_ms: number;
+}
+
+/** One analysis of one zone as stored: its header and its items (tables of migrations 0007-0011). */
+export interface AnalysisRecord {
+  header: AnalysisHeader;
+  keys: KeySightingRecord[];
+  transitions: TransitionRecord[];
+  findings: FindingRecord[];
+  lag: VantageLagRecord[];
+}
+
 export interface MigrationReport {
   applied: string[];            // file names applied by this call
   already: string[];            // already applied before
@@ -180,4 +259,9 @@ export interface Store {
   /** The same rows streamed in chunks, for NDJSON export of large ranges. */
   streamObservations(q: Omit<ObservationQuery, 'limit' | 'after'> & { limit?: number }): AsyncIterable<ObservationRow[]>;
   countObservations(filter?: { agentId?: string; zone?: string }): Promise<number>;
+
+  /** Stores one analysis (header last, so a reader never sees a header without its items). */
+  putAnalysis(a: AnalysisRecord): Promise<void>;
+  /** The zone's analysis with the latest computed_at_ms (any id), or null when none is stored. */
+  latestAnalysis(zone: string): Promise<AnalysisRecord | null>;
 }

@@ -5,7 +5,7 @@
 import { compareNames, KtoError } from '@kto/core';
 import { STORE_UNAVAILABLE } from '../errors.js';
 import type {
-  AgentRecord, BatchLedgerEntry, EnrolmentToken, MigrationReport, ObservationQuery, ObservationRow, Store,
+  AgentRecord, AnalysisRecord, BatchLedgerEntry, EnrolmentToken, MigrationReport, ObservationQuery, ObservationRow, Store,
   ZoneRecord,
 } from '../storage/types.js';
 
@@ -69,6 +69,8 @@ export class MemoryStore implements Store {
   private readonly tokens = new Map<string, EnrolmentToken>();
   private readonly tokenUses = new Map<string, Set<string>>();
   private readonly zones = new Map<string, ZoneRecord>();
+  /** zone -> analysis_id -> the stored analysis (the highest version wins, as ReplacingMergeTree). */
+  private readonly analyses = new Map<string, Map<string, AnalysisRecord>>();
   private closed = false;
 
   private gate(what: string): void {
@@ -306,5 +308,23 @@ export class MemoryStore implements Store {
       n++;
     }
     return n;
+  }
+
+  async putAnalysis(a: AnalysisRecord): Promise<void> {
+    this.gate('putAnalysis');
+    let byId = this.analyses.get(a.header.zone);
+    if (byId === undefined) this.analyses.set(a.header.zone, (byId = new Map()));
+    replaceIfNotOlder(byId, a.header.analysis_id, structuredClone(a), (r) => r.header.version);
+  }
+
+  async latestAnalysis(zone: string): Promise<AnalysisRecord | null> {
+    this.gate('latestAnalysis');
+    let best: AnalysisRecord | null = null;
+    for (const a of this.analyses.get(zone)?.values() ?? []) {
+      const h = a.header;
+      if (best === null || h.computed_at_ms > best.header.computed_at_ms ||
+        (h.computed_at_ms === best.header.computed_at_ms && h.version > best.header.version)) best = a;
+    }
+    return best === null ? null : structuredClone(best);
   }
 }

@@ -1,0 +1,39 @@
+// Algorithm rollover, conservative (RFC 6781 §4.1.4): the new algorithm's signatures appear before its
+// keys enter the DNSKEY RRset (step 2: every RRset signed with both algorithms first), and the old
+// algorithm leaves the signing set.
+
+import type { ObservedTime } from '../types.js';
+import type { Classifier } from './context.js';
+import { algorithmsOf, eventsOf } from './context.js';
+import { order } from '../time.js';
+
+export const algorithmRolloverConservative: Classifier = {
+  procedure: 'algorithm-rollover-conservative',
+  roles: ['ZSK', 'KSK'],
+  match(ctx) {
+    const e = ctx.episode;
+    const algIn = algorithmsOf(e.keysIn).filter((a) => !algorithmsOf([...e.before]).includes(a));
+    const algOut = algorithmsOf(e.keysOut).filter((a) => !algorithmsOf([...e.after]).includes(a));
+    if (algIn.length === 0 || algOut.length === 0) return null;
+    const times: Record<string, ObservedTime | null> = {};
+    let early = 0;
+    let coarse = false;
+    for (const k of e.keysIn.filter((x) => algIn.includes(x.algorithm))) {
+      const ev = eventsOf(ctx, k);
+      times[`t_sign(${k.id})`] = ev.t_sign;
+      times[`t_pub(${k.id})`] = ev.t_pub;
+      if (ev.t_sign === null) continue;
+      const o = ev.t_pub === null ? 'before' : order(ev.t_sign, ev.t_pub);
+      if (o === 'before') early++;
+      else if (o === 'unknown') coarse = true;
+    }
+    if (early === 0 && !coarse) return null;
+    return {
+      rule: 'algorithm-rollover-conservative',
+      detail: `algorithm ${algOut.join(',')} -> ${algIn.join(',')}; signatures by the new algorithm appeared before its keys were published (RFC 6781 §4.1.4 step 2)`,
+      times,
+      coarse: coarse && early === 0,
+      candidates: coarse && early === 0 ? ['algorithm-rollover-conservative', 'algorithm-rollover-liberal'] : ['algorithm-rollover-conservative'],
+    };
+  },
+};
