@@ -7,6 +7,8 @@
 //   behind-cache   a validating resolver with short cache times that forwards to a shared,
 //                  non-validating cache (its own Unbound): it validates cached data against the
 //                  DNSKEY RRset it holds now, as a validating stub behind an ISP cache does
+//   split-anycast  an honest resolver whose queries for the multi-provider zones reach name servers
+//                  that disagree: key RRsets from one provider, the rest from another (split-proxy.ts)
 // Each runs in the foreground, is stopped by PID (SIGTERM, then SIGKILL) and dies with the lab
 // process (setpriv --pdeathsig) should that be killed.
 
@@ -22,7 +24,7 @@ import type { LabClock } from './clock.js';
 import { labQuery } from './dns-client.js';
 import { assertFree } from './port-check.js';
 
-export type ResolverBehaviour = 'honest' | 'ttl-cap' | 'ttl-stretch' | 'serve-expired' | 'behind-cache';
+export type ResolverBehaviour = 'honest' | 'ttl-cap' | 'ttl-stretch' | 'serve-expired' | 'behind-cache' | 'split-anycast';
 
 export interface ResolverSpec {
   /** Unique label, e.g. 'eu-cz-1'. */
@@ -54,7 +56,7 @@ export const DEFAULT_RESOLVERS: readonly ResolverSpec[] = [
   { id: 'af-za-1', country: 'ZA', continent: 'AF', behaviour: 'behind-cache' },
 ];
 
-const BEHAVIOURS: readonly ResolverBehaviour[] = ['honest', 'ttl-cap', 'ttl-stretch', 'serve-expired', 'behind-cache'];
+const BEHAVIOURS: readonly ResolverBehaviour[] = ['honest', 'ttl-cap', 'ttl-stretch', 'serve-expired', 'behind-cache', 'split-anycast'];
 const CONTINENTS = ['AF', 'AN', 'AS', 'EU', 'NA', 'OC', 'SA'];
 /** Resolvers take <base>.1.1-128, their shared caches <base>.1.129-256. */
 const MAX_RESOLVERS = 127;
@@ -116,7 +118,7 @@ export function behaviourOptions(b: ResolverBehaviour, clock: LabClock, tuning: 
     'val-bogus-ttl': String(clock.ttl(60)),
   };
   switch (b) {
-    case 'honest':
+    case 'honest': case 'split-anycast':
       return common;
     case 'ttl-cap': case 'behind-cache':
       return { ...common, 'cache-max-ttl': String(clock.ttl(Math.max(1, tuning.minZoneTtl / 5))) };
@@ -133,7 +135,10 @@ export function behaviourOptions(b: ResolverBehaviour, clock: LabClock, tuning: 
 /** How an Unbound of the lab finds its data: iterating from the root hints, or forwarding to a cache. */
 type Upstream = { rootHints: string } | { forwardTo: string; port: number };
 
-function unboundConfig(address: string, port: number, dir: string, upstream: Upstream, trustAnchor: string | null, options: Record<string, string>): string {
+/** split-anycast: the zones whose name servers it reaches through the split proxy. */
+interface StubZones { address: string; port: number; zones: readonly string[] }
+
+function unboundConfig(address: string, port: number, dir: string, upstream: Upstream, trustAnchor: string | null, options: Record<string, string>, stubs?: StubZones): string {
   const iterate = 'rootHints' in upstream;
   return [
     'server:',
@@ -163,6 +168,7 @@ function unboundConfig(address: string, port: number, dir: string, upstream: Ups
     '    ede: yes',
     ...Object.entries(options).map(([k, v]) => `    ${k}: ${v}`),
     ...(iterate ? [] : ['forward-zone:', '    name: "."', `    forward-addr: ${upstream.forwardTo}@${upstream.port}`, '    forward-first: no']),
+    ...(stubs === undefined ? [] : stubs.zones.flatMap((z) => ['stub-zone:', `    name: "${z}"`, `    stub-addr: ${stubs.address}@${stubs.port}`, '    stub-prime: no'])),
     'remote-control:',
     '    control-enable: no',
     '',
@@ -227,6 +233,8 @@ export interface StartResolversOptions {
   clock: LabClock;
   tuning: ResolverTuning;
   unboundPath?: string;
+  /** split-anycast resolvers: the split proxy and the zones it stands in for. */
+  splitProxy?: { address: string; zones: readonly string[] };
   /** How long a resolver may take to answer a validated root SOA (default 15 s). */
   readyTimeoutMs?: number;
 }
@@ -292,11 +300,11 @@ export async function startResolvers(o: StartResolversOptions): Promise<StartedR
   await Promise.all(all.map((a) => assertFree(a, o.port)));
   const processes: UnboundProcess[] = [];
   const helpers: UnboundProcess[] = [];
-  const launch = async (id: string, address: string, upstream: Upstream, trustAnchor: string | null, options: Record<string, string>) => {
+  const launch = async (id: string, address: string, upstream: Upstream, trustAnchor: string | null, options: Record<string, string>, stubs?: StubZones) => {
     const dir = join(o.dir, `unbound-${id}`);
     await mkdir(dir, { recursive: true });
     const conf = join(dir, 'unbound.conf');
-    await writeFile(conf, unboundConfig(address, o.port, dir, upstream, trustAnchor, options));
+    await writeFile(conf, unboundConfig(address, o.port, dir, upstream, trustAnchor, options, stubs));
     const logFile = join(dir, 'unbound.log');
     return { child: await startProcess(unbound, ['-d', '-c', conf], logFile), logFile };
   };
@@ -316,7 +324,9 @@ export async function startResolvers(o: StartResolversOptions): Promise<StartedR
         cache = { address: cacheAddress, port: o.port, pid: cp.info.pid };
       }
       const options = behaviourOptions(spec.behaviour, o.clock, o.tuning);
-      const { child, logFile } = await launch(spec.id, address, upstream, o.trustAnchor, options);
+      const stubs = spec.behaviour === 'split-anycast' && o.splitProxy !== undefined && o.splitProxy.zones.length > 0
+        ? { address: o.splitProxy.address, port: o.port, zones: o.splitProxy.zones } : undefined;
+      const { child, logFile } = await launch(spec.id, address, upstream, o.trustAnchor, options, stubs);
       const p = new UnboundProcess({ ...spec, address, port: o.port, pid: child.pid as number, options, ...(cache !== undefined ? { cache } : {}) }, child, logFile);
       processes.push(p);
       await waitReady(p, o.readyTimeoutMs ?? 15_000, true);

@@ -18,6 +18,7 @@ import { createClock } from './clock.js';
 import type { LabClock } from './clock.js';
 import { LabDnsServer } from './dns-server.js';
 import { DEFAULT_RESOLVERS, startResolvers, validateResolverSpecs } from './resolvers.js';
+import { SplitProxy } from './split-proxy.js';
 import type { ResolverSpec, RunningResolver, UnboundProcess } from './resolvers.js';
 import { validateScenario } from './scenario/validate.js';
 import type { KeySpec, Scenario } from './scenario/types.js';
@@ -339,8 +340,24 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
   const dir = await mkdtemp(join(options.dir ?? tmpdir(), 'kto-lab-'));
   const started: LabDnsServer[] = [];
   let resolverProcesses: UnboundProcess[] = [];
+  // split-anycast vantage points reach the multi-provider zones through one relay (split-proxy.ts):
+  // key RRsets from the last provider of the zone's current NS set, the rest from the first
+  const multi = runtimes.filter((rt) => rt.hosts.size > 1);
+  const split = resolverSpecs.some((s) => s.behaviour === 'split-anycast') && multi.length > 0
+    ? new SplitProxy({
+      address: addr(0, 250), port: o.port, zones: multi.map((rt) => rt.zone),
+      route: (zone) => {
+        const rt = multi.find((m) => m.zone === zone) as ScenarioRuntime;
+        const ns = stateAt(rt.s, Math.max(0, clock.labNow())).ns;
+        const first = allHosts(rt, ns.slice(0, 1))[0] ?? allHosts(rt, [...rt.hosts.keys()])[0] as HostAddress;
+        const last = allHosts(rt, ns.slice(-1))[0] ?? first;
+        return { keys: last.address, data: first.address };
+      },
+    })
+    : undefined;
+  let splitStarted = false;
   const shutdown = async (): Promise<void> => {
-    await Promise.allSettled([...resolverProcesses.map((p) => p.stop()), ...started.map((srv) => srv.stop())]);
+    await Promise.allSettled([...resolverProcesses.map((p) => p.stop()), ...started.map((srv) => srv.stop()), ...(splitStarted && split ? [split.stop()] : [])]);
     await rm(dir, { recursive: true, force: true });
   };
   try {
@@ -352,7 +369,12 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
     if (failed !== undefined) throw failed.reason;
     const rootHints = join(dir, 'root.hints');
     await writeFile(rootHints, rootHintsText);
+    if (split !== undefined) {
+      await split.start();
+      splitStarted = true;
+    }
     const r = await startResolvers({
+      ...(split !== undefined ? { splitProxy: { address: addr(0, 250), zones: multi.map((rt) => rt.zone) } } : {}),
       specs: resolverSpecs, addresses: resolverSpecs.map((_, i) => addr(1, i + 1)), cacheAddresses: resolverSpecs.map((_, i) => addr(1, 128 + i + 1)), port: o.port, dir, rootHints, trustAnchor, clock,
       tuning: {
         maxZoneTtl: Math.max(...o.scenarios.map((s) => maxTtl(s))),
