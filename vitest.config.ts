@@ -27,6 +27,7 @@ export default defineConfig({
       project('agent', ['packages/agent/src/**/*.test.ts']),
       project('collector', ['packages/collector/src/**/*.test.ts'], { testTimeout: 30_000 }),
       project('analyzer', ['packages/analyzer/src/**/*.test.ts'], { testTimeout: 60_000 }),
+      project('web', ['packages/web/src/**/*.test.ts'], { testTimeout: 60_000 }),
       // The lab binds 127.x addresses on port 53 and runs Unbound: one file at a time.
       project('lab', ['packages/lab/src/**/*.test.ts'], { testTimeout: 300_000, hookTimeout: 120_000, fileParallelism: false }),
       // Real servers (Unbound, Knot, ClickHouse) and whole-system tests: one file at a time, since

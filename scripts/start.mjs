@@ -115,7 +115,7 @@ const agentArgs = [agentCli, 'run', '--collector', base, '--state-dir', agentDir
 for (const r of values.resolver ?? []) agentArgs.push('--resolver', r);
 run('agent', agentArgs);
 
-console.error(`[kto] collector ${base} (store: chdb in ${dataDir}); agent state ${agentDir}`);
+console.error(`[kto] dashboard ${base}/  collector API ${base}/v1 (store: chdb in ${dataDir}); agent state ${agentDir}`);
 console.error(`[kto] tracking ${zones.join(' ')}; API: ${base}/v1/zones, ${base}/v1/agents, ${base}/openapi.json`);
 
 // Show observations arriving.

@@ -22,6 +22,7 @@ import { adminGuard } from './plugins/auth.js';
 import { installErrorHandling } from './plugins/errors.js';
 import { installMetrics, metricsRoutes } from './plugins/metrics.js';
 import { registerOpenApi } from './plugins/openapi.js';
+import { defaultWebRoot, webRoutes } from './plugins/web.js';
 import { healthRoutes } from './routes/health.js';
 import { agentRoutes } from './routes/v1/agents.js';
 import { analysisRoutes } from './routes/v1/analysis.js';
@@ -58,6 +59,11 @@ export interface BuildOptions {
    * results pushed on /v1/live). Without it the analysis routes serve stored analyses only.
    */
   analysis?: { analyzer: ZoneAnalyzer; live?: Partial<LiveOptions> };
+  /**
+   * Directory of the built web dashboard, served at / (plugins/web.ts). Default: packages/web/dist;
+   * null: no dashboard (/ is then a JSON 404 like any unknown route).
+   */
+  webRoot?: string | null;
 }
 
 export type CollectorApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -127,6 +133,8 @@ export function build(opts: BuildOptions): CollectorApp {
     await scope.register(analysisRoutes, { ctx, live });
     await scope.register(httpIngestRoutes, { ctx });
     await scope.register(wsIngestRoutes, { ctx });
+    const webRoot = opts.webRoot === undefined ? defaultWebRoot() : opts.webRoot;
+    if (webRoot !== null) await scope.register(webRoutes, { root: webRoot });
   });
 
   const timers: NodeJS.Timeout[] = [];

@@ -1,0 +1,2 @@
+// Vite asset imports (CSS) for the type-checker.
+/// <reference types="vite/client" />
