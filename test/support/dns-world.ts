@@ -27,6 +27,7 @@ import { join } from 'node:path';
 import dnsPacket from 'dns-packet';
 import type { DecodedPacket } from 'dns-packet';
 import { KtoError } from '@kto/core';
+import { unboundConfig } from '@kto/lab';
 import { findBinary, runTool, settleAll, startDaemon, waitFor } from './processes.js';
 import type { Daemon } from './processes.js';
 
@@ -395,43 +396,6 @@ function knotConfig(zoneName: string, address: string, zoneFile: string, serverD
   ].join('\n');
 }
 
-function unboundConfig(address: string, dir: string, rootHints: string, trustAnchor: string, extra: string[]): string {
-  return [
-    'server:',
-    '    verbosity: 1',
-    '    use-syslog: no',
-    '    logfile: ""',
-    '    log-time-ascii: yes',
-    '    log-servfail: yes',
-    '    val-log-level: 2',
-    '    do-daemonize: no',
-    '    username: ""',
-    '    chroot: ""',
-    `    directory: "${dir}"`,
-    `    pidfile: "${dir}/unbound.pid"`,
-    `    interface: ${address}`,
-    `    port: ${PORT}`,
-    '    do-ip6: no',
-    '    num-threads: 1',
-    '    so-reuseport: no',
-    '    access-control: 127.0.0.0/8 allow',
-    // the lab's servers are on 127.0.0.0/8, which Unbound will not query by default
-    '    do-not-query-localhost: no',
-    `    root-hints: "${rootHints}"`,
-    `    trust-anchor: "${trustAnchor}"`,
-    '    module-config: "validator iterator"',
-    '    trust-anchor-signaling: no',
-    '    root-key-sentinel: no',
-    '    ede: yes',
-    // kept at Unbound's defaults, which suit a private root: harden-* (glue in bailiwick, referral
-    // path not re-checked), qname-minimisation, edns-buffer-size and max-udp-size 1232
-    ...extra.map((line) => `    ${line}`),
-    'remote-control:',
-    '    control-enable: no',
-    '',
-  ].join('\n');
-}
-
 const OPTION_NAME_RE = /^[a-z][a-z0-9-]*$/;
 
 function unboundOptionLines(label: string, options: Readonly<Record<string, UnboundOptionValue>> | undefined): string[] {
@@ -772,7 +736,7 @@ export async function startDnsWorld(opts: DnsWorldOptions): Promise<DnsWorld> {
       const rdir = join(dir, `unbound-${i + 1}`);
       await mkdir(rdir);
       const conf = join(rdir, 'unbound.conf');
-      await writeFile(conf, unboundConfig(r.address, rdir, rootHints, trustAnchor, r.options));
+      await writeFile(conf, unboundConfig({ address: r.address, port: PORT, dir: rdir, upstream: { rootHints }, trustAnchor, options: r.options }));
       const d = await startDaemon(`unbound ${r.label} ${r.address}`, tools.unbound, ['-d', '-c', conf], { logFile: join(rdir, 'unbound.log') });
       daemons.push(d);
       const server: WorldResolver = { label: r.label, address: r.address, port: PORT, pid: d.pid };

@@ -30,6 +30,8 @@ export type { LabQueryOptions, LabReply } from './dns-client.js';
 
 export { DEFAULT_RESOLVERS, behaviourOptions, findUnbound, startResolvers, validateResolverSpecs } from './resolvers.js';
 export type { ResolverBehaviour, ResolverSpec, RunningResolver } from './resolvers.js';
+export { unboundConfig } from './unbound-config.js';
+export type { UnboundConfigOptions, UnboundStubZones, UnboundUpstream } from './unbound-config.js';
 export { startLab } from './world.js';
 export type { LabDescription, LabKeyInfo, LabOptions, LabServer, LabZone, RunningLab } from './world.js';
 export { probeLab } from './probe.js';

@@ -23,6 +23,8 @@ import { assertLoopback } from './address.js';
 import type { LabClock } from './clock.js';
 import { labQuery } from './dns-client.js';
 import { assertFree } from './port-check.js';
+import { unboundConfig } from './unbound-config.js';
+import type { UnboundStubZones, UnboundUpstream } from './unbound-config.js';
 
 export type ResolverBehaviour = 'honest' | 'ttl-cap' | 'ttl-stretch' | 'serve-expired' | 'behind-cache' | 'split-anycast';
 
@@ -132,48 +134,6 @@ export function behaviourOptions(b: ResolverBehaviour, clock: LabClock, tuning: 
   }
 }
 
-/** How an Unbound of the lab finds its data: iterating from the root hints, or forwarding to a cache. */
-type Upstream = { rootHints: string } | { forwardTo: string; port: number };
-
-/** split-anycast: the zones whose name servers it reaches through the split proxy. */
-interface StubZones { address: string; port: number; zones: readonly string[] }
-
-function unboundConfig(address: string, port: number, dir: string, upstream: Upstream, trustAnchor: string | null, options: Record<string, string>, stubs?: StubZones): string {
-  const iterate = 'rootHints' in upstream;
-  return [
-    'server:',
-    '    verbosity: 1',
-    '    use-syslog: no',
-    '    logfile: ""',
-    '    log-time-ascii: yes',
-    '    log-servfail: yes',
-    '    val-log-level: 2',
-    '    do-daemonize: no',
-    '    username: ""',
-    '    chroot: ""',
-    `    directory: "${dir}"`,
-    `    pidfile: "${dir}/unbound.pid"`,
-    `    interface: ${address}`,
-    `    port: ${port}`,
-    '    do-ip6: no',
-    '    num-threads: 1',
-    '    so-reuseport: no',
-    '    access-control: 127.0.0.0/8 allow',
-    // the lab's servers are on 127.0.0.0/8, which Unbound will not query by default
-    '    do-not-query-localhost: no',
-    ...(iterate ? [`    root-hints: "${upstream.rootHints}"`] : []),
-    ...(trustAnchor !== null ? [`    trust-anchor: "${trustAnchor}"`, '    module-config: "validator iterator"'] : ['    module-config: "iterator"']),
-    '    trust-anchor-signaling: no',
-    '    root-key-sentinel: no',
-    '    ede: yes',
-    ...Object.entries(options).map(([k, v]) => `    ${k}: ${v}`),
-    ...(iterate ? [] : ['forward-zone:', '    name: "."', `    forward-addr: ${upstream.forwardTo}@${upstream.port}`, '    forward-first: no']),
-    ...(stubs === undefined ? [] : stubs.zones.flatMap((z) => ['stub-zone:', `    name: "${z}"`, `    stub-addr: ${stubs.address}@${stubs.port}`, '    stub-prime: no'])),
-    'remote-control:',
-    '    control-enable: no',
-    '',
-  ].join('\n');
-}
 
 /** One Unbound process started by the lab. */
 export class UnboundProcess {
@@ -300,18 +260,18 @@ export async function startResolvers(o: StartResolversOptions): Promise<StartedR
   await Promise.all(all.map((a) => assertFree(a, o.port)));
   const processes: UnboundProcess[] = [];
   const helpers: UnboundProcess[] = [];
-  const launch = async (id: string, address: string, upstream: Upstream, trustAnchor: string | null, options: Record<string, string>, stubs?: StubZones) => {
+  const launch = async (id: string, address: string, upstream: UnboundUpstream, trustAnchor: string | null, options: Record<string, string>, stubs?: UnboundStubZones) => {
     const dir = join(o.dir, `unbound-${id}`);
     await mkdir(dir, { recursive: true });
     const conf = join(dir, 'unbound.conf');
-    await writeFile(conf, unboundConfig(address, o.port, dir, upstream, trustAnchor, options, stubs));
+    await writeFile(conf, unboundConfig({ address, port: o.port, dir, upstream, trustAnchor, options, ...(stubs !== undefined ? { stubs } : {}) }));
     const logFile = join(dir, 'unbound.log');
     return { child: await startProcess(unbound, ['-d', '-c', conf], logFile), logFile };
   };
   try {
     await Promise.all(o.specs.map(async (spec, i) => {
       const address = o.addresses[i] as string;
-      let upstream: Upstream = { rootHints: o.rootHints };
+      let upstream: UnboundUpstream = { rootHints: o.rootHints };
       let cache: RunningResolver['cache'];
       const cacheAddress = caches[i];
       if (cacheAddress !== undefined) {
