@@ -22,14 +22,12 @@
 // stdout (what test/browser/dashboard.test.ts waits for). Ctrl-C (or SIGTERM) stops everything by
 // PID: the agents first (they flush their last batch), then the collector, then the lab.
 
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { access, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { closeSync, constants as fsConstants, openSync } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { runToEnd, startNode, waitFor } from './lib/processes.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const COLLECTOR_CLI = join(ROOT, 'packages/collector/dist/cli.js');
@@ -103,55 +101,29 @@ const base = `http://${values.listen}`;
 
 // --- processes, stopped by PID ------------------------------------------------------------------
 
-const SETPRIV = '/usr/bin/setpriv';
-let setpriv = false;
-try {
-  await access(SETPRIV, fsConstants.X_OK);
-  setpriv = true;
-} catch {
-  // without setpriv the children outlive a SIGKILLed demo; a normal stop still ends them
-}
-
 const children = [];
 let stopping = false;
 let lab;
 
-/** A child in its own process group (Ctrl-C reaches only this script), output in a log file. */
+/** A child in its own process group (Ctrl-C reaches only this script); should it exit on its own, the demo stops. */
 function startProcess(name, args, logFile) {
-  const fd = openSync(logFile, 'a');
-  // --pdeathsig: should this script die without stopping them, they get SIGTERM
-  const [cmd, argv] = setpriv ? [SETPRIV, ['--pdeathsig', 'SIGTERM', '--', process.execPath, ...args]] : [process.execPath, args];
-  const child = spawn(cmd, argv, { stdio: ['ignore', fd, fd], detached: true });
-  closeSync(fd);
-  const p = { name, child, logFile, done: false, retired: false, exited: once(child, 'exit').catch(() => undefined) };
-  p.exited.then(() => {
-    p.done = true;
-    if (!stopping && !p.retired) {
-      log(`${name} exited (${child.signalCode ?? child.exitCode}); its log: ${logFile}`);
-      void stop(1);
-    }
+  const p = startNode(name, args, logFile, {
+    group: true,
+    onExit: (how) => {
+      if (!stopping && !p.retired) {
+        log(`${name} exited (${how}); its log: ${logFile}`);
+        void stop(1);
+      }
+    },
   });
+  p.retired = false;
   children.push(p);
   return p;
 }
 
 async function stopProcess(p, graceMs = 10_000) {
   p.retired = true;
-  if (p.done || p.child.pid === undefined) return;
-  try {
-    process.kill(p.child.pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  const t = await Promise.race([p.exited.then(() => 'exited'), sleep(graceMs, 'timeout')]);
-  if (t === 'timeout' && !p.done) {
-    try {
-      process.kill(p.child.pid, 'SIGKILL');
-    } catch {
-      // gone meanwhile
-    }
-    await p.exited;
-  }
+  await p.stop(graceMs);
 }
 
 async function stop(code = 0) {
@@ -168,27 +140,6 @@ async function stop(code = 0) {
 }
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
-
-async function waitFor(what, fn, timeoutMs, intervalMs = 150) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(intervalMs);
-  }
-}
-
-async function runToEnd(args, timeoutMs = 30_000) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (b) => { out += b; });
-  child.stderr.on('data', (b) => { out += b; });
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const [code] = await once(child, 'exit');
-  clearTimeout(timer);
-  if (code !== 0) throw new Error(`${args[0]} ${args[1]} exited ${code}: ${out.slice(-2000)}`);
-}
 
 let adminToken = '';
 async function api(method, path, body) {
@@ -221,7 +172,7 @@ try {
   const collector = startProcess('collector', [COLLECTOR_CLI, 'serve', '--listen', values.listen, '--data-dir', join(dir, 'data'),
     '--admin-token-file', join(dir, 'admin-token')], join(dir, 'collector.log'));
   await waitFor(`the collector at ${base}`, async () => {
-    if (collector.done) throw new Error(`the collector exited: ${(await readFile(collector.logFile, 'utf8')).slice(-2000)}`);
+    if (!collector.running()) throw new Error(`the collector exited: ${(await readFile(collector.logFile, 'utf8')).slice(-2000)}`);
     try {
       return (await fetch(`${base}/healthz`)).ok ? true : undefined;
     } catch {
@@ -285,7 +236,7 @@ try {
     url, api: base, dir, direct, speed, adminTokenFile: join(dir, 'admin-token'),
     zones: lab.zones.map((z) => ({ zone: z.zone, scenario: z.scenario, kind: z.kind, procedure: z.procedure, duration: z.duration })),
     resolvers: lab.resolvers.map((r) => ({ id: r.id, country: r.country, continent: r.continent, behaviour: r.behaviour, address: r.address, pid: r.pid })),
-    pids: children.filter((p) => !p.done).map((p) => p.child.pid),
+    pids: children.filter((p) => p.running()).map((p) => p.pid),
   })}\n`);
 } catch (err) {
   log(`failed: ${err.message}`);
