@@ -1,7 +1,7 @@
 // Zone page: key timeline, transitions with their anatomy and findings, regions (map, lag chart, table),
 // time until breakage, raw observations; kept current by the /v1/live WebSocket without reload.
-import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { FindingsResponse, KeysResponse, LagResponse, TransitionsResponse } from '../api/types.js';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { AnalysisMeta, FindingsResponse, KeysResponse, LagResponse, TransitionsResponse } from '../api/types.js';
 import { api } from '../api-context.js';
 import { KeyTimeline } from '../components/key-timeline.js';
 import { LagChart } from '../components/lag-chart.js';
@@ -14,7 +14,7 @@ import { duration, utc } from '../format.js';
 import { LiveConnection, type LiveStatus, type SocketLike } from '../live.js';
 import { onlyAuthoritative, regionRows } from '../shape/regions.js';
 import { keyTimeline } from '../shape/timeline.js';
-import { viewFromLive, viewFromSlices, type ZoneView } from '../shape/zone-view.js';
+import { sameAnalysis, viewFromLive, viewFromSlices, type ZoneView } from '../shape/zone-view.js';
 import { zoneState } from '../shape/zone-state.js';
 import { zoneName } from '../router.js';
 import { useAsync } from '../use-async.js';
@@ -50,11 +50,15 @@ export function ZonePage({ zone }: { zone: string }) {
   const [state, reload] = useAsync(`zone:${zone}`, (signal) => loadZone(zone, signal));
   const [liveView, setLiveView] = useState<ZoneView | null>(null);
   const [announce, setAnnounce] = useState('');
+  // the analysis on screen: the socket's first message repeats it (nothing to render or announce again)
+  const shown = useRef<AnalysisMeta | null>(null);
   const status = useLive(zone, (v) => {
+    if (sameAnalysis(shown.current, v.analysis)) return;
     setLiveView(v);
     setAnnounce(`Analysis updated ${utc(v.analysis.computed_at_ms)}: ${zoneState(v.analysis, v.transitions, v.findings, v.breakage, Date.now()).text}`);
   });
   const view = liveView ?? state.data ?? null;
+  shown.current = view?.analysis ?? null;
   const name = zoneName(zone);
   return (
     <article aria-labelledby="zone-h">

@@ -68,3 +68,13 @@ export function viewFromLive(zone: string, result: Record<string, unknown>): Zon
     breakage: arr(lag['breakage']),
   };
 }
+
+/**
+ * Does `next` describe the very analysis `shown` is (same id, computation time and window)? The live
+ * socket's first message repeats the stored analysis the page has just loaded from the slices; taking
+ * it again would parse nothing new but render the whole page a second time.
+ */
+export function sameAnalysis(shown: AnalysisMeta | null, next: AnalysisMeta): boolean {
+  return shown !== null && shown.analysis_id === next.analysis_id && shown.computed_at_ms === next.computed_at_ms
+    && shown.observations === next.observations && shown.from_ms === next.from_ms && shown.to_ms === next.to_ms;
+}
