@@ -271,7 +271,7 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<AgentConfig[K]> } 
   },
   queryAuthoritatives: {
     flag: '--query-authoritatives', env: 'KTO_QUERY_AUTHORITATIVES', file: 'queryAuthoritatives',
-    help: 'also ask every authoritative server of the locally given zones directly (RD=0)', defaultText: 'false',
+    help: 'also ask every authoritative server of the locally given zones directly (RD=0), and DS of their parent zones\' servers', defaultText: 'false',
     parse: boolean, fallback: () => false,
   },
   qtypes: {

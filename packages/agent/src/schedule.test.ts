@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ZoneSpec } from './config.js';
 import type { QueryResult, QueryTarget } from './query.js';
-import { ipv6, Scheduler, type SchedulerOptions } from './schedule.js';
+import { ipv6, parentName, Scheduler, type SchedulerOptions } from './schedule.js';
 import type { ServerAddress } from './server-address.js';
 
 const silent = pino({ level: 'silent' });
@@ -199,6 +199,38 @@ describe('Scheduler', () => {
     const stopped = s.stop();
     await vi.advanceTimersByTimeAsync(150_000);
     await stopped;
+  });
+
+  it('asks DS of the parent zone\'s servers, never of the zone\'s own (DS is the parent\'s data)', async () => {
+    // a.b.example.: b.example. has no NS RRset (not a zone), example. is the parent zone
+    const nsOf: Record<string, string> = { 'a.b.example.': 'ns1.a.b.example.', 'example.': 'ns.example.' };
+    const answer = (t: QueryTarget): QueryResult => {
+      const base = { zone: t.zone, qname: t.qname, qtype: t.qtype, status: QueryStatus.QUERY_STATUS_OK };
+      const host = nsOf[t.qname];
+      if (t.qtype === RRTYPE.NS) return { observation: { ...base, answer: host === undefined ? [] : [{ name: t.qname, type: RRTYPE.NS, ttl: 3600, ns: { host } }] }, message: undefined };
+      if (t.kind === 'resolver' && t.qtype === RRTYPE.A) return { observation: base, message: addressAnswer(t.qname, t.qtype) };
+      return { observation: base, message: undefined };
+    };
+    const q = fakeQuerier(2, answer);
+    const { s } = make({ query: q.query, jitter: 0, defaultQtypes: [RRTYPE.DNSKEY, RRTYPE.DS] });
+    s.setZones('local', [zone('a.b.example.', { queryAuthoritatives: true })]);
+    s.start();
+    await vi.advanceTimersByTimeAsync(300_000);
+    const auth = q.calls.filter((c) => c.target.kind === 'authoritative').map((c) => `${c.target.serverName} ${c.target.zone} ${c.target.qname} ${c.target.qtype}`);
+    expect(new Set(auth)).toEqual(new Set([`ns1.a.b.example. a.b.example. a.b.example. ${RRTYPE.DNSKEY}`, `ns.example. a.b.example. a.b.example. ${RRTYPE.DS}`]));
+    // the parent walk: NS of b.example. (no NS RRset), then of example.; recorded under the names asked
+    const ns = q.calls.filter((c) => c.target.qtype === RRTYPE.NS).map((c) => `${c.target.zone} ${c.target.qname}`);
+    expect(new Set(ns)).toEqual(new Set(['a.b.example. a.b.example.', 'b.example. b.example.', 'example. example.']));
+    // DS through the resolver as well (the validated view)
+    expect(q.calls.some((c) => c.target.kind === 'resolver' && c.target.qtype === RRTYPE.DS)).toBe(true);
+    await s.stop();
+  });
+
+  it('parentName: one label up, the root has none, escaped dots stay in their label', () => {
+    expect(parentName('a.b.example.')).toBe('b.example.');
+    expect(parentName('example.')).toBe('.');
+    expect(parentName('.')).toBeNull();
+    expect(parentName('a\\.b.example.')).toBe('example.');
   });
 
   it('resolves NS, then A/AAAA of each NS host, then asks each authoritative address with RD=0 targets', async () => {

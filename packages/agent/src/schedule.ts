@@ -1,8 +1,12 @@
 // Runs every tracked zone every interval (± jitter): each qtype through every resolver, and, for
 // zones with queryAuthoritatives, NS → A/AAAA of each NS host through a resolver, then each
-// authoritative address directly (RD=0). All queries go through one WorkQueue, so at most
-// `concurrency` are in flight however many zones there are. Zone list changes apply at once.
+// authoritative address directly (RD=0). DS is the parent's data (RFC 4034 §5, RFC 4035 §3.1.4.1):
+// the zone's own servers answer it with NODATA, so it is asked of the parent zone's servers instead,
+// found the same way (NS of the nearest ancestor that has an NS RRset, then their addresses). All
+// queries go through one WorkQueue, so at most `concurrency` are in flight however many zones there
+// are. Zone list changes apply at once.
 import type { DnsMessage } from '@kto/core';
+import { QueryStatus } from '@kto/proto';
 import type { IObservation } from '@kto/proto';
 import type { ZoneSpec } from './config.js';
 import type { Logger } from './log.js';
@@ -13,6 +17,8 @@ import { WorkQueue } from './work-queue.js';
 const NS = 2;
 const A = 1;
 const AAAA = 28;
+const DS = 43;
+const NXDOMAIN = 3;
 /** Longest interval a zone may ask for; setTimeout holds at most ~24.8 days. */
 export const MAX_INTERVAL_S = 7 * 86_400;
 
@@ -46,6 +52,8 @@ interface ZoneEntry {
 }
 
 type TaskKind = 'query' | 'ns' | 'address' | 'authoritative';
+/** Whose servers an 'ns'/'address' task looks for: the zone's own, or its parent's (for DS). */
+type Chain = 'zone' | 'parent';
 
 interface Task {
   readonly entry: ZoneEntry;
@@ -55,6 +63,7 @@ interface Task {
   readonly resolverIndex: number;
   /** The qtypes of the run this task belongs to (for the authoritative queries it leads to). */
   readonly qtypes: readonly number[];
+  readonly chain: Chain;
 }
 
 function sameSpec(a: ZoneSpec, b: ZoneSpec): boolean {
@@ -179,10 +188,15 @@ export class Scheduler {
     const qtypes = entry.spec.qtypes.length > 0 ? entry.spec.qtypes : this.#o.defaultQtypes;
     for (const qtype of qtypes) {
       for (const server of this.#o.resolvers) {
-        this.#push({ entry, kind: 'query', resolverIndex: -1, qtypes, target: { kind: 'resolver', server, serverName: '', zone, qname: zone, qtype } });
+        this.#push({ entry, kind: 'query', resolverIndex: -1, qtypes, chain: 'zone', target: { kind: 'resolver', server, serverName: '', zone, qname: zone, qtype } });
       }
     }
-    if (entry.spec.queryAuthoritatives) this.#pushNs(entry, 0, qtypes);
+    if (entry.spec.queryAuthoritatives) {
+      const own = qtypes.filter((q) => q !== DS);
+      if (own.length > 0) this.#pushNs(entry, 0, own, 'zone', zone);
+      const parent = parentName(zone);
+      if (qtypes.includes(DS) && parent !== null) this.#pushNs(entry, 0, [DS], 'parent', parent);
+    }
   }
 
   #push(task: Task): void {
@@ -190,10 +204,10 @@ export class Scheduler {
     this.#queue.push(task);
   }
 
-  #pushNs(entry: ZoneEntry, resolverIndex: number, qtypes: readonly number[]): void {
+  /** NS of `owner` (the zone, or a candidate parent zone, under whose name the lookup is recorded). */
+  #pushNs(entry: ZoneEntry, resolverIndex: number, qtypes: readonly number[], chain: Chain, owner: string): void {
     const server = this.#o.resolvers[resolverIndex]!;
-    const zone = entry.spec.name;
-    this.#push({ entry, kind: 'ns', resolverIndex, qtypes, target: { kind: 'resolver', server, serverName: '', zone, qname: zone, qtype: NS } });
+    this.#push({ entry, kind: 'ns', resolverIndex, qtypes, chain, target: { kind: 'resolver', server, serverName: '', zone: owner, qname: owner, qtype: NS } });
   }
 
   async #run(task: Task): Promise<void> {
@@ -211,24 +225,31 @@ export class Scheduler {
   }
 
   #afterNs(task: Task, result: QueryResult): void {
-    const zone = task.entry.spec.name;
+    const owner = task.target.qname;
     const hosts = new Set<string>();
     for (const rr of result.observation.answer ?? []) {
-      if (rr.type === NS && rr.name === zone && rr.ns?.host) hosts.add(rr.ns.host);
+      if (rr.type === NS && rr.name === owner && rr.ns?.host) hosts.add(rr.ns.host);
     }
     if (hosts.size === 0) {
+      const o = result.observation;
+      // a parent candidate that answers without an NS RRset (NODATA, NXDOMAIN) is no zone apex: the
+      // parent zone is further up; anything else (a failure, the zone's own NS missing) asks the next resolver
+      const noApex = task.chain === 'parent' && o.status === QueryStatus.QUERY_STATUS_OK && ((o.rcode ?? 0) === 0 || o.rcode === NXDOMAIN);
+      const up = noApex ? parentName(owner) : null;
       const next = task.resolverIndex + 1;
-      if (next < this.#o.resolvers.length) {
-        this.#pushNs(task.entry, next, task.qtypes);
+      if (up !== null) {
+        this.#pushNs(task.entry, task.resolverIndex, task.qtypes, 'parent', up);
+      } else if (!noApex && next < this.#o.resolvers.length) {
+        this.#pushNs(task.entry, next, task.qtypes, task.chain, owner);
       } else {
-        this.#log.warn({ zone }, 'no resolver returned the NS set: authoritative servers not asked this run');
+        this.#log.warn({ zone: task.entry.spec.name, owner }, `no resolver returned the NS set: ${task.chain === 'zone' ? 'authoritative servers' : 'the parent\'s servers'} not asked this run`);
       }
       return;
     }
     const server = this.#o.resolvers[task.resolverIndex]!;
     for (const host of hosts) {
       for (const qtype of [A, AAAA]) {
-        this.#push({ entry: task.entry, kind: 'address', resolverIndex: task.resolverIndex, qtypes: task.qtypes, target: { kind: 'resolver', server, serverName: '', zone, qname: host, qtype } });
+        this.#push({ entry: task.entry, kind: 'address', resolverIndex: task.resolverIndex, qtypes: task.qtypes, chain: task.chain, target: { kind: 'resolver', server, serverName: '', zone: owner, qname: host, qtype } });
       }
     }
   }
@@ -243,11 +264,23 @@ export class Scheduler {
         : rr.type === AAAA && rr.rdataLength === 16 ? ipv6(rr.rdata) : undefined;
       if (address === undefined) continue;
       const server: ServerAddress = { address, port, family: rr.type === A ? 4 : 6 };
+      // the zone's own types at its servers; DS (chain 'parent') at the parent's
       for (const qtype of task.qtypes) {
-        this.#push({ entry: task.entry, kind: 'authoritative', resolverIndex: -1, qtypes: task.qtypes, target: { kind: 'authoritative', server, serverName: host, zone, qname: zone, qtype } });
+        this.#push({ entry: task.entry, kind: 'authoritative', resolverIndex: -1, qtypes: task.qtypes, chain: task.chain, target: { kind: 'authoritative', server, serverName: host, zone, qname: zone, qtype } });
       }
     }
   }
+}
+
+/** The name one label up ('a.b.' -> 'b.', 'b.' -> '.'); null for the root. Escaped dots stay in their label. */
+export function parentName(name: string): string | null {
+  if (name === '.' || name === '') return null;
+  for (let i = 0; i < name.length; i++) {
+    const c = name[i];
+    if (c === '\\') i++;
+    else if (c === '.') return i + 1 >= name.length ? '.' : name.slice(i + 1);
+  }
+  return '.';
 }
 
 function ipv4(b: Uint8Array): string {

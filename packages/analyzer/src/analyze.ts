@@ -14,6 +14,7 @@ import { validationFailureFindings } from './findings/validation-failures.js';
 import type { KeyRecord } from './keys.js';
 import { KeyRegistry, keyInfoOf } from './keys.js';
 import { breakageForecast, lagAnalysis } from './lag.js';
+import { mergeProviderChanges } from './multi-signer.js';
 import type { ObservationRow } from './observation.js';
 import { QTYPE } from './observation.js';
 import type { RunSet, Vantage } from './runs.js';
@@ -133,7 +134,13 @@ function nsProcedure(ns: NsChange, keyTransitions: readonly Transition[], segmen
 export function analyzeZone(rows: readonly ObservationRow[], options: AnalyzeOptions): ZoneAnalysis {
   checkOptions(rows, options);
   const zone = normalizeZone(options.zone);
-  const runs = buildRuns(rows, { zone, from: options.from ?? -Infinity, to: options.to ?? Infinity });
+  return analyzeRunSet(buildRuns(rows, { zone, from: options.from ?? -Infinity, to: options.to ?? Infinity }), options);
+}
+
+/** Analyses the runs of one zone (from buildRuns, or assembled from stored runs: stored-runs.ts). */
+export function analyzeRunSet(runs: RunSet, options: AnalyzeOptions): ZoneAnalysis {
+  checkOptions([], options);
+  const zone = normalizeZone(options.zone);
   const now = options.now ?? runs.lastT;
   const maxGap = options.maxEpisodeGapMs ?? 30 * DAY;
   const notes: string[] = [];
@@ -150,9 +157,13 @@ export function analyzeZone(rows: readonly ObservationRow[], options: AnalyzeOpt
     sources = runs.vantages.filter(childLike);
     notes.push('no authoritative observations of the zone: its authoritative view is approximated from the vantage points (changes appear late by their caches)');
   }
-  let dsSources = runs.vantages.filter((v) => v.kind === 'authoritative' && v.series.has(QTYPE.DS));
+  // The DS RRset lives on the parent side of the delegation (RFC 4034 §5, RFC 4035 §3.1.4.1): a DS
+  // answer from a server of the child zone itself (it answers the zone's DNSKEY or data) is the child's
+  // NODATA or its own copy, not the parent's DS view. Parent servers, if observed, and else the
+  // resolvers (validated answers from the parent) give the DS RRset.
+  let dsSources = runs.vantages.filter((v) => v.kind === 'authoritative' && v.series.has(QTYPE.DS) && !childLike(v));
   if (dsSources.length === 0) {
-    dsSources = runs.vantages.filter((v) => v.series.has(QTYPE.DS));
+    dsSources = runs.vantages.filter((v) => v.kind !== 'authoritative' && v.series.has(QTYPE.DS));
     if (dsSources.length > 0) notes.push('no authoritative DS observations: the parent\'s DS RRset is approximated by the newest DS RRset any vantage point returned');
   }
   const seg = buildSegments({ zone, keys, sources, dsSources, resolved: sig?.resolved ?? new Map() });
@@ -240,6 +251,10 @@ export function analyzeZone(rows: readonly ObservationRow[], options: AnalyzeOpt
       waits: [], evidence: { rule: p.rule, detail: p.detail, times: { ns_change: { at: ns.at.at, after: ns.at.after } }, coarse: false, candidates: [p.procedure] }, findings: [],
     });
   }
+  const keysById = new Map(keys.list.map((k) => [k.id, k]));
+  const merged = mergeProviderChanges({ transitions, keysById, cdsRequests: requests, segments, uniqueId });
+  transitions.length = 0;
+  transitions.push(...merged);
   transitions.sort((a, b) => a.start_ms - b.start_ms || a.id.localeCompare(b.id));
 
   // findings
@@ -254,9 +269,11 @@ export function analyzeZone(rows: readonly ObservationRow[], options: AnalyzeOpt
   const maxHold = Math.max(hold.key, hold.data, hold.ds);
   for (const f of findings) {
     for (const t of transitions) {
-      if (t.role === 'NS') continue;
       const involved = new Set([...t.keys_in, ...t.keys_out]);
       for (const id of Object.keys(t.anatomy.events)) involved.add(id);
+      // a multi-signer join or leave involves the keys that stay as well: every provider's ZSKs must
+      // be in every provider's DNSKEY RRset (RFC 8901 §8), so a ZSK missing at the joining provider is its finding
+      if (t.procedure === 'multi-signer-join' || t.procedure === 'multi-signer-leave') for (const id of t.keys_kept) involved.add(id);
       if (!f.keys.some((k) => involved.has(k))) continue;
       if (f.at_ms < t.start_ms - maxHold || f.at_ms > t.end_ms + maxHold) continue;
       if (!t.findings.includes(f.code)) t.findings.push(f.code);
@@ -284,13 +301,10 @@ export function analyzeZone(rows: readonly ObservationRow[], options: AnalyzeOpt
     vantages: runs.vantages, sources, dsSources, segments, dataQtype,
     authTtl: { DNSKEY: ttl.dnskey, DS: ttl.ds, 'ZONE-SIGNERS': ttl.sig }, dprp: delays.Dprp, now, regionShare: options.regionLagShare ?? 0.5,
   });
-  const keysById = new Map(keys.list.map((k) => [k.id, k]));
   const breakage = breakageForecast({ transitions, keysById, vantages: runs.vantages, dataQtype, intervals: iv, now });
 
   const skew: DataQuality['clock_skew'] = [];
-  const byAgent = new Map<string, number>();
-  for (const v of runs.vantages) byAgent.set(v.agent_id, Math.min(byAgent.get(v.agent_id) ?? Infinity, v.minUploadDelay));
-  for (const [agent, d] of byAgent) {
+  for (const [agent, d] of runs.uploadDelayByAgent) {
     if (d < -60_000) skew.push({ agent_id: agent, skew_ms: -d, evidence: 'observations stamped later than the collector received them: the agent clock runs ahead by at least this much' });
   }
   const quality: DataQuality = {

@@ -7,11 +7,11 @@
 
 import type { KeyRecord } from './keys.js';
 import { QTYPE } from './observation.js';
-import type { Run, RunState, Vantage } from './runs.js';
+import type { FailurePeriod, Run, RunState, Vantage } from './runs.js';
 import { cadenceOf } from './runs.js';
 import type { Segment } from './segments.js';
 import { spanBetween } from './time.js';
-import type { BreakageForecast, LagChange, ObservedTime, RegionLag, Transition, VantageLag } from './types.js';
+import type { BreakageForecast, LagChange, ObservedTime, RegionLag, Span, Transition, VantageLag } from './types.js';
 
 export interface AuthChange {
   series: LagChange['series'];
@@ -19,6 +19,8 @@ export interface AuthChange {
   change: ObservedTime;
   /** States served before the change and no longer after it. */
   withdrawn: ReadonlySet<number>;
+  /** When the authoritative servers serve one of the withdrawn states again (a revert); Infinity: never. */
+  reinstated: number;
 }
 
 export interface LagInput {
@@ -55,6 +57,8 @@ export function authChanges(series: LagChange['series'], qtype: number, sources:
   const idx = runsBySource.map(() => 0);
   const cur: (Run | null)[] = runsBySource.map(() => null);
   const out: AuthChange[] = [];
+  // changes whose withdrawn states may come back (a revert), by state
+  const awaiting = new Map<number, AuthChange[]>();
   let prev: Set<number> | null = null;
   let pi = 0;
   while (pi < points.length) {
@@ -75,9 +79,23 @@ export function authChanges(series: LagChange['series'], qtype: number, sources:
       if (seg !== undefined && seg.serving[s] === false) return;
       served.add(r.state.id);
     });
+    for (const id of served) {
+      const list = awaiting.get(id);
+      if (list === undefined) continue;
+      for (const c of list) if (c.reinstated === Infinity) c.reinstated = p.at;
+      awaiting.delete(id);
+    }
     if (prev !== null) {
       const withdrawn = new Set([...prev].filter((id) => !served.has(id)));
-      if (withdrawn.size > 0) out.push({ series, qtype, change: { at: p.at, after }, withdrawn });
+      if (withdrawn.size > 0) {
+        const c: AuthChange = { series, qtype, change: { at: p.at, after }, withdrawn, reinstated: Infinity };
+        out.push(c);
+        for (const id of withdrawn) {
+          const list = awaiting.get(id);
+          if (list === undefined) awaiting.set(id, [c]);
+          else list.push(c);
+        }
+      }
     }
     prev = served;
   }
@@ -93,31 +111,76 @@ function runAtOrBefore(runs: readonly Run[], t: number): Run | undefined {
   return found;
 }
 
+/**
+ * The lag of one vantage point behind one authoritative change. Only its answers before the change is
+ * reverted count (a revert serves the old state again: returning it then is not lag). A validation
+ * failure (SERVFAIL) after the change and before any post-change answer ends the old data's hold: the
+ * vantage point fetched the new data and could not validate it, which is a validation failure, not lag
+ * (in a zone whose new data never validates every honest resolver fails so; RFC 4035 §5.5).
+ */
 function lagOf(v: Vantage, c: AuthChange, ttlBound: number, extra: number, now: number): LagChange | null {
-  const runs = v.series.get(c.qtype)?.runs ?? [];
+  const s = v.series.get(c.qtype);
+  const runs = s?.runs ?? [];
   const before = runAtOrBefore(runs, c.change.at - 1);
   if (before === undefined || !c.withdrawn.has(before.state.id)) return null;
   const bound = ttlBound * 1000 + extra;
+  const end = c.reinstated;
   let next: Run | undefined;
+  let last = before;
   for (const r of runs) {
-    if (r.first >= c.change.at && !c.withdrawn.has(r.state.id)) {
+    if (r.first >= end) break;
+    if (r.first < c.change.at) continue;
+    if (!c.withdrawn.has(r.state.id)) {
       next = r;
       break;
     }
+    last = r;
+  }
+  // the change happened after the last authoritative observation before it (change.after): a
+  // failure from then on may already be the new data failing to validate
+  const since = c.change.after ?? c.change.at;
+  let failed: FailurePeriod | undefined;
+  for (const f of s?.failures ?? []) {
+    if (f.kind === 'servfail' && f.first > since && f.first < end && (next === undefined || f.first < next.first)) {
+      failed = f;
+      break;
+    }
+  }
+  if (failed !== undefined) {
+    // When did it last return the old data? A run spans failures, so a run that goes on past the
+    // failure does not date its last old answer; the vantage point's polling does: without a long gap
+    // before the failure, the series' previous answer came at most 1.5 cadences before it (longGaps
+    // holds every interval longer than that), a lower bound on how long the old data was held.
+    let after: number | null = null;
+    const prevRun = runAtOrBefore(runs, failed.first - 1);
+    if (prevRun !== undefined && prevRun.last < failed.first) {
+      after = prevRun.last;
+    } else {
+      const reach = 1.5 * cadenceOf(v);
+      let gap = reach <= 0;
+      for (let i = 0; i < v.longGaps.length && !gap; i += 2) gap = (v.longGaps[i + 1] as number) >= failed.first - reach && (v.longGaps[i] as number) < failed.first;
+      if (!gap) after = failed.first - reach;
+    }
+    const failed_at: ObservedTime = { at: failed.first, after: after !== null && after >= c.change.at ? after : null };
+    // old data served past the bound before the failure is lag all the same (lag.min > bound)
+    const lag = spanBetween(c.change, failed_at);
+    return { series: c.series, change: c.change, first_new: null, lag_ms: lag, bound_ms: bound, holding_old: false, failed_at, lagging: judge(lag, bound) };
   }
   if (next === undefined) {
-    const last = runs[runs.length - 1] as Run;
-    const holding = c.withdrawn.has(last.state.id);
-    const held = Math.max(0, last.last - c.change.at);
+    const holding = end === Infinity && c.withdrawn.has((runs[runs.length - 1] as Run).state.id);
+    const held = Math.max(0, Math.min(last.last, end) - c.change.at);
     return {
-      series: c.series, change: c.change, first_new: null, lag_ms: null, bound_ms: bound, holding_old: holding,
-      lagging: holding ? (held > bound ? true : now - c.change.at > bound ? null : false) : null,
+      series: c.series, change: c.change, first_new: null, lag_ms: null, bound_ms: bound, holding_old: holding, failed_at: null,
+      lagging: held > bound ? true : holding && now - c.change.at <= bound ? false : holding ? null : false,
     };
   }
   const first_new: ObservedTime = { at: next.first, after: next.prevLast };
   const lag = spanBetween(c.change, first_new);
-  const lagging = lag.min !== null && lag.min > bound ? true : lag.max !== null && lag.max <= bound ? false : lag.ms > bound ? null : false;
-  return { series: c.series, change: c.change, first_new, lag_ms: lag, bound_ms: bound, holding_old: false, lagging };
+  return { series: c.series, change: c.change, first_new, lag_ms: lag, bound_ms: bound, holding_old: false, failed_at: null, lagging: judge(lag, bound) };
+}
+
+function judge(lag: Span, bound: number): boolean | null {
+  return lag.min !== null && lag.min > bound ? true : lag.max !== null && lag.max <= bound ? false : lag.ms > bound ? null : false;
 }
 
 function maxTtlSeen(v: Vantage, qtype: number): number {

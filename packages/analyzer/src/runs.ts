@@ -4,6 +4,7 @@
 // per-row work is a few array comparisons; content keys are built and interned only when content changes.
 // Failed queries, truncated answers, malformed summaries, duplicates and gaps are counted here.
 
+import { sameContent, wellFormed } from '@kto/core';
 import { QTYPE, RCODE_NOERROR, RCODE_SERVFAIL } from './observation.js';
 import type { ObservationRow } from './observation.js';
 
@@ -92,9 +93,16 @@ export interface Series {
 
 export interface Vantage {
   index: number;
-  /** `${agent_id}|${server}` for resolvers and authoritative servers alike. */
+  /**
+   * `${agent_id}|${server}` for a resolver (each agent's resolver is its own vantage point: its own
+   * cache); `authoritative|${server}` for an authoritative server, whose view combines what every
+   * agent saw of it (one server serves one zone state at a time, whoever asks).
+   */
   id: string;
+  /** The agent (for an authoritative server: the first agent whose rows were seen; see `agents`). */
   agent_id: string;
+  /** Every agent whose rows this vantage point holds. */
+  agents: string[];
   server: string;
   server_name: string;
   kind: 'resolver' | 'authoritative' | 'unknown';
@@ -139,6 +147,8 @@ export interface RunSet {
   };
   firstT: number;
   lastT: number;
+  /** Smallest (received_at - observed_at) per agent, for clock skew (an agent ahead of the collector when negative). */
+  uploadDelayByAgent: Map<string, number>;
 }
 
 export interface RunOptions {
@@ -147,47 +157,8 @@ export interface RunOptions {
   to: number;
 }
 
-function sameNums(a: readonly number[], b: readonly number[]): boolean {
-  if (a === b) return true;
-  const n = a.length;
-  if (n !== b.length) return false;
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function sameStrs(a: readonly string[], b: readonly string[]): boolean {
-  if (a === b) return true;
-  const n = a.length;
-  if (n !== b.length) return false;
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** Same answer content and the same RRSIG windows as the previous row of the series. */
-function sameContent(a: ObservationRow, b: ObservationRow): boolean {
-  return sameStrs(a.dnskey_key_hashes, b.dnskey_key_hashes) && sameNums(a.dnskey_flags, b.dnskey_flags)
-    && sameNums(a.rrsig_key_tags, b.rrsig_key_tags) && sameNums(a.rrsig_type_covered, b.rrsig_type_covered)
-    && sameNums(a.rrsig_expirations, b.rrsig_expirations) && sameNums(a.rrsig_inceptions, b.rrsig_inceptions)
-    && sameNums(a.rrsig_algorithms, b.rrsig_algorithms)
-    && sameStrs(a.ds_digests, b.ds_digests) && sameNums(a.ds_key_tags, b.ds_key_tags)
-    && sameStrs(a.ns_hosts, b.ns_hosts) && a.csync_serial === b.csync_serial && a.csync_flags === b.csync_flags;
-}
-
-/** Parallel arrays of the summary have matching lengths. */
-function wellFormed(r: ObservationRow): boolean {
-  const k = r.dnskey_key_hashes;
-  const s = r.rrsig_key_tags;
-  const d = r.ds_key_tags;
-  return Array.isArray(k) && Array.isArray(s) && Array.isArray(d) && Array.isArray(r.ns_hosts)
-    && r.dnskey_flags.length === k.length && r.dnskey_algorithms.length === k.length && r.dnskey_key_tags.length === k.length
-    && r.rrsig_type_covered.length === s.length && r.rrsig_algorithms.length === s.length
-    && r.rrsig_expirations.length === s.length && r.rrsig_inceptions.length === s.length && r.rrsig_original_ttls.length === s.length
-    && r.ds_algorithms.length === d.length && r.ds_digest_types.length === d.length && r.ds_digests.length === d.length
-    && typeof r.observed_at_ms === 'number' && Number.isFinite(r.observed_at_ms);
-}
-
 /** The interned state of a row (built only when content changed). */
-function stateKeyOf(r: ObservationRow): string {
+export function stateKeyOf(r: ObservationRow): string {
   const parts: string[] = [];
   for (let i = 0; i < r.dnskey_key_hashes.length; i++) {
     parts.push(`k${r.dnskey_algorithms[i]}:${r.dnskey_key_tags[i]}:${r.dnskey_key_hashes[i]}:${r.dnskey_flags[i]}`);
@@ -211,7 +182,7 @@ function stateKeyOf(r: ObservationRow): string {
   return out;
 }
 
-function buildState(id: number, key: string, r: ObservationRow): RunState {
+export function buildState(id: number, key: string, r: ObservationRow): RunState {
   const keys: StateKey[] = [];
   const seenKey = new Set<string>();
   for (let i = 0; i < r.dnskey_key_hashes.length; i++) {
@@ -244,13 +215,15 @@ function buildState(id: number, key: string, r: ObservationRow): RunState {
   return { id, key, qtype: r.qtype, keys, sigs, ds, ns, csync };
 }
 
-function windowsKey(r: ObservationRow): string {
+export function windowsKey(r: ObservationRow): string {
   let s = `${r.raw.length}`;
   for (let i = 0; i < r.rrsig_key_tags.length; i++) s += `|${r.rrsig_key_tags[i]}:${r.rrsig_inceptions[i]}:${r.rrsig_expirations[i]}`;
   return s;
 }
 
 const NO_EXP = Number.MAX_SAFE_INTEGER;
+/** The owner part of an authoritative server's vantage id (resolver vantages are owned by their agent id). */
+const AUTHORITATIVE = 'authoritative';
 
 /** Folds the rows of one zone into runs per vantage point and RRset type. Rows may come in any order. */
 export function buildRuns(rows: readonly ObservationRow[], opts: RunOptions): RunSet {
@@ -271,7 +244,10 @@ export function buildRuns(rows: readonly ObservationRow[], opts: RunOptions): Ru
   }
 
   const vantages: Vantage[] = [];
+  // per agent for resolvers; authoritative servers under one key: several agents asking one server
+  // see one sequence of states (a clean switch must not read as two servers serving at once)
   const byAgent = new Map<string, Map<string, Vantage>>();
+  const uploadDelayByAgent = new Map<string, number>();
   const stateByKey = new Map<string, RunState>();
   const states: RunState[] = [];
   const sigSamples = new Map<string, SigSample>();
@@ -293,20 +269,24 @@ export function buildRuns(rows: readonly ObservationRow[], opts: RunOptions): Ru
       else counts.malformed++;
       continue;
     }
-    let agents = byAgent.get(r.agent_id);
+    const auth = r.vantage_kind === 'authoritative';
+    const owner = auth ? AUTHORITATIVE : r.agent_id;
+    let agents = byAgent.get(owner);
     if (agents === undefined) {
       agents = new Map();
-      byAgent.set(r.agent_id, agents);
+      byAgent.set(owner, agents);
     }
     let v = agents.get(r.server);
     if (v === undefined) {
       v = {
-        index: vantages.length, id: `${r.agent_id}|${r.server}`, agent_id: r.agent_id, server: r.server,
-        server_name: normalizeHost(r.server_name ?? ''), kind: r.vantage_kind, country: r.country ?? '', continent: r.continent ?? '',
+        index: vantages.length, id: `${owner}|${r.server}`, agent_id: r.agent_id, agents: [r.agent_id], server: r.server,
+        server_name: normalizeHost(r.server_name ?? ''), kind: r.vantage_kind, country: auth ? '' : r.country ?? '', continent: auth ? '' : r.continent ?? '',
         series: new Map(), observations: 0, firstT: t, lastT: -Infinity, deltas: [], provisional: 0, longGaps: [], minUploadDelay: Infinity,
       };
       agents.set(r.server, v);
       vantages.push(v);
+    } else if (auth && v.agent_id !== r.agent_id && !v.agents.includes(r.agent_id)) {
+      v.agents.push(r.agent_id);
     }
     v.observations++;
     if (t > v.lastT) {
@@ -323,6 +303,8 @@ export function buildRuns(rows: readonly ObservationRow[], opts: RunOptions): Ru
     }
     const upload = r.received_at_ms - t;
     if (upload < v.minUploadDelay) v.minUploadDelay = upload;
+    const ud = uploadDelayByAgent.get(r.agent_id);
+    if (ud === undefined || upload < ud) uploadDelayByAgent.set(r.agent_id, upload);
 
     let s = v.series.get(r.qtype);
     if (s === undefined) {
@@ -410,7 +392,7 @@ export function buildRuns(rows: readonly ObservationRow[], opts: RunOptions): Ru
     s.last = r;
     s.lastT = t;
   }
-  return { vantages, states, sigSamples, counts, firstT: firstT === Infinity ? 0 : firstT, lastT: lastT === -Infinity ? 0 : lastT };
+  return { vantages, states, sigSamples, counts, firstT: firstT === Infinity ? 0 : firstT, lastT: lastT === -Infinity ? 0 : lastT, uploadDelayByAgent };
 }
 
 function recordFailure(s: Series, r: ObservationRow, t: number): void {

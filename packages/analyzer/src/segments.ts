@@ -76,11 +76,17 @@ export function buildSegments(inp: SegmentInput): SegmentResult {
   const { keys, sources, dsSources } = inp;
   const times: { t: number; after: number | null }[] = [];
   const cursors: Map<number, Cursor>[] = [];
+  // Before the first observation of a series its state is taken to be the first observed one: the
+  // keys were there before the data, and a change needs an observation on each side of it (without
+  // this, the start of the data, a server first asked a little later than another, or a first SOA
+  // before the first DNSKEY would read as keys appearing). A server first seen later (a provider
+  // joining) counts only from when the NS RRset names it (`serving`), so its backfilled state does not
+  // count before that.
   for (const v of sources) {
     const m = new Map<number, Cursor>();
     for (const [qt, s] of v.series) {
       if (qt === QTYPE.DS) continue;
-      m.set(qt, { runs: s.runs, next: 0, cur: null });
+      m.set(qt, { runs: s.runs, next: 0, cur: s.runs[0] ?? null });
       for (const r of s.runs) times.push({ t: r.first, after: r.prevLast });
     }
     cursors.push(m);
@@ -89,7 +95,7 @@ export function buildSegments(inp: SegmentInput): SegmentResult {
   for (const v of dsSources) {
     const s = v.series.get(QTYPE.DS);
     if (s === undefined) continue;
-    dsCursors.push({ runs: s.runs, next: 0, cur: null });
+    dsCursors.push({ runs: s.runs, next: 0, cur: s.runs[0] ?? null });
     for (const r of s.runs) times.push({ t: r.first, after: r.prevLast });
   }
   times.sort((a, b) => a.t - b.t);
@@ -173,6 +179,15 @@ export function buildSegments(inp: SegmentInput): SegmentResult {
   let dsNewest = -Infinity;
   let nsHosts: string[] | null = null;
   let nsNewest = -Infinity;
+  // the NS RRset before the first NS answer: the first one observed (backfilled, as above)
+  let nsFirst = Infinity;
+  for (const v of sources) {
+    const r = v.series.get(QTYPE.NS)?.runs[0];
+    if (r !== undefined && r.state.ns.length > 0 && r.first < nsFirst) {
+      nsFirst = r.first;
+      nsHosts = [...r.state.ns];
+    }
+  }
   for (let pi = 0; pi < points.length; pi++) {
     const p = points[pi] as Boundary;
     const servers: ServerView[] = [];
@@ -183,7 +198,7 @@ export function buildSegments(inp: SegmentInput): SegmentResult {
         while (c.next < c.runs.length && (c.runs[c.next] as Run).first <= p.at) c.cur = c.runs[c.next++] as Run;
       }
       const nsRun = m.get(QTYPE.NS)?.cur ?? null;
-      if (nsRun !== null && nsRun.first > nsNewest && nsRun.state.ns.length > 0) {
+      if (nsRun !== null && nsRun.first <= p.at && nsRun.first > nsNewest && nsRun.state.ns.length > 0) {
         nsNewest = nsRun.first;
         nsHosts = [...nsRun.state.ns];
       }
@@ -225,13 +240,18 @@ export function buildSegments(inp: SegmentInput): SegmentResult {
         cds: m.get(QTYPE.CDS)?.cur?.state ?? null, cdnskey: m.get(QTYPE.CDNSKEY)?.cur?.state ?? null, csync: m.get(QTYPE.CSYNC)?.cur?.state ?? null,
       });
     }
+    let earliest: Run | null = null;
     for (const c of dsCursors) {
       while (c.next < c.runs.length && (c.runs[c.next] as Run).first <= p.at) c.cur = c.runs[c.next++] as Run;
-      if (c.cur !== null && c.cur.first > dsNewest) {
+      if (c.cur === null) continue;
+      if (c.cur.first <= p.at && c.cur.first > dsNewest) {
         dsNewest = c.cur.first;
         dsState = c.cur.state;
       }
+      if (earliest === null || c.cur.first < earliest.first) earliest = c.cur;
     }
+    // before any DS answer: the first one observed (backfilled, as above)
+    if (dsState === null && earliest !== null) dsState = earliest.state;
     const dsKeys = dsState === null ? new Set<KeyRecord>() : dsKeysOf(dsState);
     if (dsState !== null) {
       for (const d of dsState.ds) {

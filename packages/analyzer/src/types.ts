@@ -208,6 +208,12 @@ export interface LagChange {
   bound_ms: number;
   /** Still serving the pre-change RRset at the last observation. */
   holding_old: boolean;
+  /**
+   * First validation failure (SERVFAIL) of this RRset at the vantage point after the change and before
+   * any post-change answer: it fetched the new data and could not validate it (not lag; see the
+   * VALIDATION_FAILURE_OBSERVED finding). Its lag is measured to this time. null: none.
+   */
+  failed_at: ObservedTime | null;
   lagging: boolean | null;
 }
 

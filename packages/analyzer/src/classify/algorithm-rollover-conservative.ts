@@ -17,23 +17,24 @@ export const algorithmRolloverConservative: Classifier = {
     if (algIn.length === 0 || algOut.length === 0) return null;
     const times: Record<string, ObservedTime | null> = {};
     let early = 0;
-    let coarse = false;
     for (const k of e.keysIn.filter((x) => algIn.includes(x.algorithm))) {
       const ev = eventsOf(ctx, k);
       times[`t_sign(${k.id})`] = ev.t_sign;
       times[`t_pub(${k.id})`] = ev.t_pub;
       if (ev.t_sign === null) continue;
-      const o = ev.t_pub === null ? 'before' : order(ev.t_sign, ev.t_pub);
-      if (o === 'before') early++;
-      else if (o === 'unknown') coarse = true;
+      if (ev.t_pub === null || order(ev.t_sign, ev.t_pub) === 'before') early++;
     }
-    if (early === 0 && !coarse) return null;
+    // RFC 6781 §4.1.4 step 2 (signatures by the new algorithm, its keys not yet published) must last
+    // until those signatures have propagated (Dsgn + Dprp + TTLsig); it is claimed only when an
+    // observation shows it. Within one sampling interval the observations are those of the liberal
+    // rollover (keys and signatures together), which the next classifier names with this one as a candidate.
+    if (early === 0) return null;
     return {
       rule: 'algorithm-rollover-conservative',
       detail: `algorithm ${algOut.join(',')} -> ${algIn.join(',')}; signatures by the new algorithm appeared before its keys were published (RFC 6781 §4.1.4 step 2)`,
       times,
-      coarse: coarse && early === 0,
-      candidates: coarse && early === 0 ? ['algorithm-rollover-conservative', 'algorithm-rollover-liberal'] : ['algorithm-rollover-conservative'],
+      coarse: false,
+      candidates: ['algorithm-rollover-conservative'],
     };
   },
 };

@@ -12,23 +12,25 @@ export const zskDoubleRrsig: Classifier = {
   match(ctx) {
     const e = ctx.episode;
     if (e.keysIn.length === 0 || !doubleSigned(ctx)) return null;
+    // The method's mark is a phase with the new signatures and without the new key, which RFC 7583
+    // §3.2.3 makes last at least Dsgn + Dprp + TTLsig; it is claimed only when an observation shows it
+    // (signing before publication, separated by the sampling). When both first show within one sampling
+    // interval the observations are those of a double signature (both appear together), which the next
+    // classifier names, coarse, with this one among its candidates.
     const times: Record<string, ObservedTime | null> = {};
-    let coarse = false;
     for (const k of e.keysIn) {
       const ev = eventsOf(ctx, k);
       times[`t_sign(${k.id})`] = ev.t_sign;
       times[`t_pub(${k.id})`] = ev.t_pub;
       if (ev.t_sign === null || ev.t_pub === null) return null;
-      const o = order(ev.t_sign, ev.t_pub);
-      if (o === 'after' || o === 'same') return null;
-      if (o === 'unknown') coarse = true;
+      if (order(ev.t_sign, ev.t_pub) !== 'before') return null;
     }
     return {
       rule: 'zsk-double-rrsig',
       detail: `signatures by ${tagList(e.keysIn)} appeared beside those of ${tagList([...e.before])} before the new key was published`,
       times,
-      coarse,
-      candidates: coarse ? ['zsk-double-rrsig', 'zsk-double-signature'] : ['zsk-double-rrsig'],
+      coarse: false,
+      candidates: ['zsk-double-rrsig'],
     };
   },
 };

@@ -14,18 +14,22 @@ export const zskDoubleSignature: Classifier = {
     if (e.keysIn.length === 0 || !doubleSigned(ctx)) return null;
     const times: Record<string, ObservedTime | null> = {};
     let coarse = false;
+    let unseen = false;
     for (const k of e.keysIn) {
       const ev = eventsOf(ctx, k);
       times[`t_sign(${k.id})`] = ev.t_sign;
       times[`t_pub(${k.id})`] = ev.t_pub;
       if (ev.t_sign !== null && ev.t_pub !== null && order(ev.t_pub, ev.t_sign) === 'before') coarse = true;
+      // key and signatures first seen within one sampling interval (not in one observation): the order
+      // is unseen, so a short double-RRSIG phase cannot be ruled out
+      if (ev.t_sign !== null && ev.t_pub !== null && order(ev.t_sign, ev.t_pub) === 'unknown') unseen = true;
     }
     return {
       rule: 'zsk-double-signature',
       detail: `${tagList(e.keysIn)} signed beside ${tagList([...e.before])} (every RRset carried both signatures) before the old key left`,
       times,
-      coarse,
-      candidates: coarse ? ['zsk-double-signature', 'zsk-pre-publish'] : ['zsk-double-signature'],
+      coarse: coarse || unseen,
+      candidates: ['zsk-double-signature', ...(coarse ? ['zsk-pre-publish' as const] : []), ...(unseen ? ['zsk-double-rrsig' as const] : [])],
     };
   },
 };

@@ -1,0 +1,82 @@
+// What makes two observations of one series "the same answer": the comparison that cuts a series into
+// runs. One definition, used by the collector when it folds rows into stored runs at ingest
+// (packages/collector/src/runs/fold.ts) and by the analyzer when it folds rows it reads
+// (packages/analyzer/src/runs.ts), so both cut at the same rows. Pure functions over the parsed answer
+// summary columns of an observation (the collector's ObservationRow has them under these names).
+
+/** The summary columns the content comparison reads (a stored run carries them for its first row). */
+export interface ContentColumns {
+  dnskey_key_hashes: readonly string[];
+  dnskey_flags: readonly number[];
+  rrsig_key_tags: readonly number[];
+  rrsig_type_covered: readonly number[];
+  rrsig_expirations: readonly number[];
+  rrsig_inceptions: readonly number[];
+  rrsig_algorithms: readonly number[];
+  ds_digests: readonly string[];
+  ds_key_tags: readonly number[];
+  ns_hosts: readonly string[];
+  csync_serial: number;
+  csync_flags: number;
+}
+
+/** The columns whose parallel arrays must agree in length (wellFormed). */
+export interface SummaryColumns extends ContentColumns {
+  dnskey_algorithms: readonly number[];
+  dnskey_key_tags: readonly number[];
+  rrsig_original_ttls: readonly number[];
+  ds_algorithms: readonly number[];
+  ds_digest_types: readonly number[];
+  observed_at_ms: number;
+}
+
+function sameNums(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  const n = a.length;
+  if (n !== b.length) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameStrs(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  const n = a.length;
+  if (n !== b.length) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Same answer content and the same RRSIG windows as the previous row of the series. */
+export function sameContent(a: ContentColumns, b: ContentColumns): boolean {
+  return sameStrs(a.dnskey_key_hashes, b.dnskey_key_hashes) && sameNums(a.dnskey_flags, b.dnskey_flags)
+    && sameNums(a.rrsig_key_tags, b.rrsig_key_tags) && sameNums(a.rrsig_type_covered, b.rrsig_type_covered)
+    && sameNums(a.rrsig_expirations, b.rrsig_expirations) && sameNums(a.rrsig_inceptions, b.rrsig_inceptions)
+    && sameNums(a.rrsig_algorithms, b.rrsig_algorithms)
+    && sameStrs(a.ds_digests, b.ds_digests) && sameNums(a.ds_key_tags, b.ds_key_tags)
+    && sameStrs(a.ns_hosts, b.ns_hosts) && a.csync_serial === b.csync_serial && a.csync_flags === b.csync_flags;
+}
+
+/** Parallel arrays of the summary have matching lengths (an observation that fails this is counted malformed). */
+export function wellFormed(r: SummaryColumns): boolean {
+  const k = r.dnskey_key_hashes;
+  const s = r.rrsig_key_tags;
+  const d = r.ds_key_tags;
+  return Array.isArray(k) && Array.isArray(s) && Array.isArray(d) && Array.isArray(r.ns_hosts)
+    && r.dnskey_flags.length === k.length && r.dnskey_algorithms.length === k.length && r.dnskey_key_tags.length === k.length
+    && r.rrsig_type_covered.length === s.length && r.rrsig_algorithms.length === s.length
+    && r.rrsig_expirations.length === s.length && r.rrsig_inceptions.length === s.length && r.rrsig_original_ttls.length === s.length
+    && r.ds_algorithms.length === d.length && r.ds_digest_types.length === d.length && r.ds_digests.length === d.length
+    && typeof r.observed_at_ms === 'number' && Number.isFinite(r.observed_at_ms);
+}
+
+/** Host names compare in lower case with a trailing dot ('' stays ''). */
+export function normalizeHost(h: string): string {
+  const l = h.trim().toLowerCase();
+  return l === '' || l.endsWith('.') ? l : `${l}.`;
+}
+
+/** Median of the first intervals of a vantage point (its cadence estimate). */
+export function medianInterval(ds: readonly number[]): number {
+  const sorted = [...ds].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1] as number;
+}
