@@ -11,11 +11,13 @@ import { runBatch } from './batch/run.js';
 
 const USAGE = `Usage:
   kto-analyze run --zone Z [--from T] [--to T] (--data-dir D | --clickhouse-url U [--database DB])
-                  [--format json|table] [--no-write] [--analysis-id ID]
+                  [--format json|table] [--no-write] [--analysis-id ID] [--source auto|rows]
       Reads the zone's observations from the collector's store, analyses them, stores the result
       (tables analyses, key_sightings, transitions, findings, vantage_lag; the same --analysis-id,
       default "batch", replaces the previous result) and prints it. T: ISO 8601 with a zone
-      (2026-01-31, 2026-01-31T12:00:00Z) or epoch milliseconds.
+      (2026-01-31, 2026-01-31T12:00:00Z) or epoch milliseconds. Without a window the zone is read
+      from its stored runs (folded at ingest) when they hold every stored row (--source auto, the
+      default); --source rows reads the rows.
       Embedded chdb allows one process per data directory: run it on the --data-dir of a STOPPED
       collector (a running one analyses live: GET /v1/zones/Z/transitions ...).
   kto-analyze --help
@@ -55,7 +57,7 @@ async function runCommand(args: string[], io: CliIo): Promise<void> {
       zone: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' },
       'data-dir': { type: 'string' }, 'clickhouse-url': { type: 'string' }, database: { type: 'string' },
       format: { type: 'string', default: 'json' }, 'no-write': { type: 'boolean', default: false },
-      'analysis-id': { type: 'string', default: 'batch' },
+      'analysis-id': { type: 'string', default: 'batch' }, source: { type: 'string', default: 'auto' },
     },
     strict: true,
   });
@@ -67,18 +69,20 @@ async function runCommand(args: string[], io: CliIo): Promise<void> {
     throw usage(`--zone ${JSON.stringify(values.zone)}: ${(err as Error).message}`);
   }
   if (values.format !== 'json' && values.format !== 'table') throw usage(`--format must be json or table, got ${JSON.stringify(values.format)}`);
+  if (values.source !== 'auto' && values.source !== 'rows') throw usage(`--source must be auto or rows, got ${JSON.stringify(values.source)}`);
+  const source = values.source;
   const fromMs = values.from !== undefined ? parseTimeArg(values.from, '--from') : undefined;
   const toMs = values.to !== undefined ? parseTimeArg(values.to, '--to') : undefined;
   const store = await openStore(storeOptions(values));
   try {
     await store.migrate();
     const r = await runBatch(store, {
-      zone, write: !values['no-write'], analysisId: values['analysis-id'],
+      zone, write: !values['no-write'], analysisId: values['analysis-id'], source,
       ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}),
     });
     io.stdout(values.format === 'json' ? `${JSON.stringify(r.analysis)}\n` : formatTable(r.analysis));
     const t = r.timings;
-    io.stderr(`${zone}: ${r.record.header.observations} observations read in ${t.readMs.toFixed(0)} ms, analysed in ${t.analyzeMs.toFixed(0)} ms` +
+    io.stderr(`${zone}: ${r.record.header.observations} observations read from ${r.source} (${r.sourceNote}) in ${t.readMs.toFixed(0)} ms, analysed in ${t.analyzeMs.toFixed(0)} ms` +
       `${r.stored ? `, stored as analysis "${r.record.header.analysis_id}" in ${t.writeMs.toFixed(0)} ms` : ' (not stored: --no-write)'}\n`);
   } finally {
     await store.close();

@@ -15,6 +15,7 @@ import { Ingestor } from './ingest/ingest.js';
 import { AgentRateLimiter } from './ingest/rate-limit.js';
 import { WsHub, wsIngestRoutes } from './ingest/ws.js';
 import { CLOSE_GOING_AWAY } from './ingest/ws-session.js';
+import { RunFolder } from './runs/fold.js';
 import { BatchWriter } from './ingest/writer.js';
 import { CollectorMetrics } from './metrics.js';
 import { resolveInsert, resolveLimits, type InsertOptions, type Limits } from './options.js';
@@ -102,8 +103,9 @@ export function build(opts: BuildOptions): CollectorApp {
     { store, analyzer: opts.analysis.analyzer, now, logger: log.child({ module: 'live-analysis' }) },
     { ...DEFAULT_LIVE, ...opts.analysis.live },
   );
-  const writerStore = live === null ? store : notifyingStore(store, (rows) => live.rowsStored(rows));
-  const writer = new BatchWriter(writerStore, insert, { now, metrics, logger: log.child({ module: 'writer' }) });
+  // live analysis runs after the runs of a flush are written (they follow its rows), so it reads them complete
+  const writerStore = live === null ? store : notifyingStore(store, (rows) => live.rowsStored(rows), 'runs');
+  const writer = new BatchWriter(writerStore, insert, { now, metrics, logger: log.child({ module: 'writer' }), runs: new RunFolder(insert.runCacheVantages) });
   const rate = new AgentRateLimiter(limits.agentRatePerS, limits.agentBurst);
   const ingestor = new Ingestor({
     limits, insert, now, agents, seqs, writer, rate, metrics, logger: log.child({ module: 'ingest' }),

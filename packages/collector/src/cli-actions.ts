@@ -1,9 +1,10 @@
 // What the kto-collector commands do (cli-program.ts parses, cli.ts runs).
 import { isKtoError, KtoError } from '@kto/core';
-import type { ServeConfig, TokenCreateConfig } from './cli-program.js';
+import type { RebuildRunsConfig, ServeConfig, TokenCreateConfig } from './cli-program.js';
 import { adminTokenPath, loadOrCreateAdminToken, readAdminToken, storeOptions } from './config.js';
 import { createEnrolmentToken } from './enrolment.js';
 import { createLogger, runCollector } from './server.js';
+import { rebuildZoneRuns } from './runs/rebuild.js';
 import { openStore } from './storage/index.js';
 
 /** `kto-collector serve`: runs until SIGINT / SIGTERM. */
@@ -47,6 +48,24 @@ export async function tokenCreateCommand(cfg: TokenCreateConfig, out: (line: str
   } finally {
     await store.close();
   }
+}
+
+/** `kto-collector rebuild-runs`: one JSON line per rebuilt zone on `out`. */
+export async function rebuildRunsCommand(cfg: RebuildRunsConfig, out: (line: string) => void): Promise<void> {
+  const store = await openStore(await storeOptions(cfg));
+  try {
+    await store.migrate();
+    const zones = cfg.zones.length > 0 ? cfg.zones.map(canonicalZone) : (await store.listZones()).map((z) => z.zone);
+    for (const zone of zones) out(JSON.stringify(await rebuildZoneRuns(store, zone)));
+  } finally {
+    await store.close();
+  }
+}
+
+/** Zone names as stored: lower case with a trailing dot. */
+function canonicalZone(z: string): string {
+  const l = z.trim().toLowerCase();
+  return l.endsWith('.') ? l : `${l}.`;
 }
 
 /** Exit status for an error: 2 for configuration mistakes, 1 otherwise. */

@@ -1,19 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildProgram, type ServeConfig, type TokenCreateConfig } from './cli-program.js';
+import { buildProgram, type RebuildRunsConfig, type ServeConfig, type TokenCreateConfig } from './cli-program.js';
 import { DEFAULT_INSERT, DEFAULT_LIMITS } from './options.js';
 
 const ENV_VARS = [
   'KTO_LISTEN', 'KTO_DATA_DIR', 'KTO_CLICKHOUSE_URL', 'KTO_DATABASE', 'KTO_CLICKHOUSE_USER', 'KTO_CLICKHOUSE_PASSWORD_FILE',
   'KTO_ADMIN_TOKEN_FILE', 'KTO_LOG_LEVEL', 'KTO_MAX_BODY_BYTES', 'KTO_AGENT_RATE', 'KTO_AGENT_BURST', 'KTO_CLOCK_SKEW_MS',
-  'KTO_MAX_OBSERVATION_AGE_MS', 'KTO_MAX_PENDING_ROWS', 'KTO_INSERT_MAX_ROWS', 'KTO_INSERT_MAX_DELAY_MS',
+  'KTO_MAX_OBSERVATION_AGE_MS', 'KTO_MAX_PENDING_ROWS', 'KTO_INSERT_MAX_ROWS', 'KTO_INSERT_MAX_DELAY_MS', 'KTO_RUN_CACHE_VANTAGES',
   'KTO_TOKEN_LABEL', 'KTO_TOKEN_TTL_S', 'KTO_TOKEN_MAX_USES', 'KTO_API',
 ];
 
-function run(args: string[]): Promise<{ serve?: ServeConfig; token?: TokenCreateConfig }> {
-  const got: { serve?: ServeConfig; token?: TokenCreateConfig } = {};
+function run(args: string[]): Promise<{ serve?: ServeConfig; token?: TokenCreateConfig; rebuild?: RebuildRunsConfig }> {
+  const got: { serve?: ServeConfig; token?: TokenCreateConfig; rebuild?: RebuildRunsConfig } = {};
   const program = buildProgram({
     serve: async (cfg) => { got.serve = cfg; },
     tokenCreate: async (cfg) => { got.token = cfg; },
+    rebuildRuns: async (cfg) => { got.rebuild = cfg; },
   });
   const quiet = { writeErr: () => undefined, writeOut: () => undefined };
   for (const c of [program, ...program.commands, ...program.commands.flatMap((x) => x.commands)]) {
@@ -39,7 +40,7 @@ describe('kto-collector command line', () => {
   });
 
   it('--help documents every flag with its KTO_* variable', () => {
-    const program = buildProgram({ serve: async () => undefined, tokenCreate: async () => undefined });
+    const program = buildProgram({ serve: async () => undefined, tokenCreate: async () => undefined, rebuildRuns: async () => undefined });
     const serve = program.commands.find((c) => c.name() === 'serve')!;
     const create = program.commands.find((c) => c.name() === 'token')!.commands.find((c) => c.name() === 'create')!;
     const help = (serve.helpInformation() + create.helpInformation()).replace(/\s+/g, ' '); // undo line wrapping
@@ -60,7 +61,7 @@ describe('kto-collector command line', () => {
         maxBodyBytes: DEFAULT_LIMITS.maxBodyBytes, agentRatePerS: DEFAULT_LIMITS.agentRatePerS, agentBurst: DEFAULT_LIMITS.agentBurst,
         clockSkewMs: DEFAULT_LIMITS.clockSkewMs, maxPendingRows: DEFAULT_LIMITS.maxPendingRows,
       },
-      insert: { maxRows: DEFAULT_INSERT.maxRows, maxDelayMs: DEFAULT_INSERT.maxDelayMs },
+      insert: { maxRows: DEFAULT_INSERT.maxRows, maxDelayMs: DEFAULT_INSERT.maxDelayMs, runCacheVantages: DEFAULT_INSERT.runCacheVantages },
     });
     expect(serve?.clickhouseUrl).toBeUndefined();
   });
@@ -90,6 +91,14 @@ describe('kto-collector command line', () => {
     delete process.env.KTO_MAX_PENDING_ROWS;
     await expect(run(['serve', '--data-dir', 'd', '--log-level', 'loud'])).rejects.toMatchObject({ code: 'commander.invalidArgument' });
     await expect(run(['serve', '--data-dir', 'd', '--clickhouse-url', 'http://x'])).rejects.toMatchObject({ code: 'commander.conflictingOption' });
+  });
+
+  it('rebuild-runs: store flags and the zones (default: every tracked zone)', async () => {
+    const one = await run(['rebuild-runs', '--data-dir', '/d', '--zone', 'example.com', 'example.org.']);
+    expect(one.rebuild).toEqual({ dataDir: '/d', clickhouseUrl: undefined, database: undefined, clickhouseUser: undefined, clickhousePasswordFile: undefined, zones: ['example.com', 'example.org.'] });
+    process.env.KTO_CLICKHOUSE_URL = 'http://127.0.0.1:8123';
+    const all = await run(['rebuild-runs', '--database', 'kto2']);
+    expect(all.rebuild).toMatchObject({ clickhouseUrl: 'http://127.0.0.1:8123', database: 'kto2', zones: [] });
   });
 
   it('token create: store flags or --api, with label, ttl and uses', async () => {

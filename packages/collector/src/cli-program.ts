@@ -24,9 +24,15 @@ export interface TokenCreateConfig extends StoreFlags {
   adminTokenFile?: string | undefined;
 }
 
+export interface RebuildRunsConfig extends StoreFlags {
+  /** Zones to rebuild; empty: every tracked zone. */
+  zones: string[];
+}
+
 export interface CliActions {
   serve(cfg: ServeConfig): Promise<void>;
   tokenCreate(cfg: TokenCreateConfig): Promise<void>;
+  rebuildRuns(cfg: RebuildRunsConfig): Promise<void>;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -65,6 +71,8 @@ export function buildProgram(actions: CliActions): Command {
     .addOption(count('--max-pending-rows <n>', 'rows waiting for storage before batches get RETRY', 'KTO_MAX_PENDING_ROWS', DEFAULT_LIMITS.maxPendingRows))
     .addOption(count('--insert-max-rows <n>', 'flush an insert at this many rows ...', 'KTO_INSERT_MAX_ROWS', DEFAULT_INSERT.maxRows))
     .addOption(count('--insert-max-delay-ms <n>', '... or when the oldest row waited this long, ms', 'KTO_INSERT_MAX_DELAY_MS', DEFAULT_INSERT.maxDelayMs))
+    .addOption(count('--run-cache-vantages <n>', 'vantage points whose open runs stay in memory while rows are folded into runs (~2 kB per series)',
+      'KTO_RUN_CACHE_VANTAGES', DEFAULT_INSERT.runCacheVantages))
     .action(async (o: Record<string, unknown>) => {
       await actions.serve({
         dataDir: o.dataDir as string | undefined,
@@ -83,7 +91,7 @@ export function buildProgram(actions: CliActions): Command {
           maxObservationAgeMs: o.maxObservationAgeMs as number,
           maxPendingRows: o.maxPendingRows as number,
         },
-        insert: { maxRows: o.insertMaxRows as number, maxDelayMs: o.insertMaxDelayMs as number },
+        insert: { maxRows: o.insertMaxRows as number, maxDelayMs: o.insertMaxDelayMs as number, runCacheVantages: o.runCacheVantages as number },
       });
     });
   serve.addHelpText('after', '\nExactly one of --data-dir and --clickhouse-url. Precedence: flags > KTO_* environment > defaults.');
@@ -112,5 +120,19 @@ export function buildProgram(actions: CliActions): Command {
       });
     });
   token.addHelpText('after', '\nWhile a collector runs on an embedded chdb data directory, use --api (one process per data directory).');
+
+  storeOptions(program.command('rebuild-runs').description('fold the stored rows of zones into runs again (after a crash between the two inserts of a flush, or late rows)'))
+    .addOption(new Option('--zone <zone...>', 'zone(s) to rebuild (default: every tracked zone)'))
+    .action(async (o: Record<string, unknown>) => {
+      await actions.rebuildRuns({
+        dataDir: o.dataDir as string | undefined,
+        clickhouseUrl: o.clickhouseUrl as string | undefined,
+        database: o.database as string | undefined,
+        clickhouseUser: o.clickhouseUser as string | undefined,
+        clickhousePasswordFile: o.clickhousePasswordFile as string | undefined,
+        zones: (o.zone as string[] | undefined) ?? [],
+      });
+    })
+    .addHelpText('after', '\nRun it while no collector ingests these zones (with chdb: while the collector is stopped).');
   return program;
 }

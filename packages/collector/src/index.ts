@@ -16,4 +16,7 @@ export type * from './storage/types.js';
 export { DEFAULT_DATABASE, openStore } from './storage/index.js';
 export type { StoreOptions } from './storage/index.js';
 export { analysisRecord } from './analysis/types.js';
-export type { AnalysisItems, AnalysisWindow, ZoneAnalyzer } from './analysis/types.js';
+export type { AnalysisItems, AnalysisWindow, StoredAnalysisItems, ZoneAnalyzer } from './analysis/types.js';
+export { RunFolder, compareRowOrder } from './runs/fold.js';
+export { rebuildZoneRuns } from './runs/rebuild.js';
+export type { RebuildResult } from './runs/rebuild.js';

@@ -1,7 +1,8 @@
 // The analyzer as the collector's live mode and the batch command use it: observations of one zone in,
 // the records of the analysis tables out.
 import { readFileSync } from 'node:fs';
-import type { AnalysisItems, AnalysisWindow, ObservationRow as StoredRow, ZoneAnalyzer } from '@kto/collector';
+import type { AnalysisItems, AnalysisWindow, ObservationRow as StoredRow, Store, StoredAnalysisItems, ZoneAnalyzer } from '@kto/collector';
+import { analyzeZoneIfRunsCover } from '../stored-runs.js';
 import { analyzeZone } from '../analyze.js';
 import type { ZoneAnalysis } from '../types.js';
 import { analysisItems } from './records.js';
@@ -20,5 +21,11 @@ export const zoneAnalyzer: ZoneAnalyzer = {
   name: ANALYZER_NAME,
   analyze(zone: string, rows: readonly StoredRow[], window: AnalysisWindow): AnalysisItems {
     return analysisItems(analyzeWindow(zone, rows, window));
+  },
+  async analyzeStored(store: Store, zone: string, window: AnalysisWindow): Promise<StoredAnalysisItems | null> {
+    const covering = await analyzeZoneIfRunsCover(store, zone, window.nowMs);
+    if (covering.result === null) return null;
+    const a = covering.result.analysis;
+    return { items: analysisItems(a), observations: covering.observations, window: { fromMs: a.from_ms, toMs: window.toMs, nowMs: window.nowMs } };
   },
 };

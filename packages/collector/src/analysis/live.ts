@@ -1,12 +1,13 @@
 // Live mode: the analyzer alongside the collector. Every stored flush marks the zones of its rows
 // dirty; every `intervalMs` the dirty zones are analysed again from the store over a bounded window
-// (the last `windowMs`, so a pass stays cheap however long a zone's history), the result is stored
+// (the last `windowMs`, so a pass stays cheap however long a zone's history; or, when the analyzer reads
+// stored runs and they hold every row of the zone, its whole history from them), the result is stored
 // under the analysis id 'live' and pushed to the subscribers of the zone (GET /v1/live).
 import { isKtoError } from '@kto/core';
 import type { FastifyBaseLogger } from 'fastify';
 import { STORE_UNAVAILABLE } from '../errors.js';
 import type { AnalysisRecord, ObservationRow, Store } from '../storage/types.js';
-import { analysisRecord, type ZoneAnalyzer } from './types.js';
+import { analysisRecord, type AnalysisItems, type ZoneAnalyzer } from './types.js';
 
 export interface LiveOptions {
   /** How often dirty zones are analysed again, ms (default 2,000). */
@@ -42,11 +43,11 @@ export class LiveAnalysis {
 
   constructor(private readonly deps: LiveDeps, readonly opts: LiveOptions = DEFAULT_LIVE) {}
 
-  /** Marks the zones of stored rows dirty (called after each stored flush). */
-  rowsStored(rows: readonly ObservationRow[]): void {
+  /** Marks the zones of stored rows (or of the runs folded from them) dirty: called after each stored flush. */
+  rowsStored(rows: readonly { zone: string }[]): void {
     let last = '';
     for (let i = 0; i < rows.length; i++) {
-      const zone = (rows[i] as ObservationRow).zone;
+      const zone = (rows[i] as { zone: string }).zone;
       if (zone === last) continue;
       this.dirty.add(zone);
       last = zone;
@@ -99,16 +100,25 @@ export class LiveAnalysis {
     const { store, analyzer } = this.deps;
     const nowMs = this.deps.now();
     const window = { fromMs: Math.max(0, nowMs - this.opts.windowMs), toMs: nowMs + FUTURE_SLACK_MS, nowMs };
-    const rows: ObservationRow[] = [];
-    for await (const chunk of store.streamObservations({ zone, fromMs: window.fromMs, toMs: window.toMs })) {
-      for (let i = 0; i < chunk.length; i++) rows.push(chunk[i] as ObservationRow);
+    const stored = analyzer.analyzeStored === undefined ? null : await analyzer.analyzeStored(store, zone, window);
+    let items: AnalysisItems;
+    let observations: number;
+    let covered = window;
+    if (stored !== null) {
+      ({ items, observations, window: covered } = stored);
+    } else {
+      const rows: ObservationRow[] = [];
+      for await (const chunk of store.streamObservations({ zone, fromMs: window.fromMs, toMs: window.toMs })) {
+        for (let i = 0; i < chunk.length; i++) rows.push(chunk[i] as ObservationRow);
+      }
+      items = analyzer.analyze(zone, rows, window);
+      observations = rows.length;
     }
-    const items = analyzer.analyze(zone, rows, window);
     this.lastVersion = Math.max(this.deps.now(), this.lastVersion + 1);
     const record = analysisRecord(zone, items, {
-      analysisId: LIVE_ANALYSIS_ID, version: this.lastVersion, mode, analyzer: analyzer.name, window, observations: rows.length,
+      analysisId: LIVE_ANALYSIS_ID, version: this.lastVersion, mode, analyzer: analyzer.name, window: covered, observations,
     });
-    if (rows.length > 0) await store.putAnalysis(record);
+    if (observations > 0) await store.putAnalysis(record);
     this.publish(record);
     return record;
   }

@@ -2,7 +2,7 @@
 // collector (it reads observations through the Store), so the collector cannot import it: the analyzer
 // is handed to build() (see load.ts for the running collector) and speaks the Store's record types.
 import type {
-  AnalysisRecord, FindingRecord, KeySightingRecord, ObservationRow, TransitionRecord, VantageLagRecord,
+  AnalysisRecord, FindingRecord, KeySightingRecord, ObservationRow, Store, TransitionRecord, VantageLagRecord,
 } from '../storage/types.js';
 
 /** The observations an analysis covers: observed_at_ms in [fromMs, toMs); `nowMs` is "now" for it. */
@@ -27,6 +27,19 @@ export interface ZoneAnalyzer {
   readonly name: string;
   /** Analyses one zone from its observations, ordered by observed_at_ms. */
   analyze(zone: string, rows: readonly ObservationRow[], window: AnalysisWindow): AnalysisItems;
+  /**
+   * Analyses one zone's whole history from its stored runs (table `runs`), up to `window.nowMs`; null
+   * when they do not hold every stored row of the zone (then the rows of the window are analysed).
+   */
+  analyzeStored?(store: Store, zone: string, window: AnalysisWindow): Promise<StoredAnalysisItems | null>;
+}
+
+export interface StoredAnalysisItems {
+  items: AnalysisItems;
+  /** Observations the runs hold. */
+  observations: number;
+  /** What the analysis covers: from the zone's first observation. */
+  window: AnalysisWindow;
 }
 
 /** Ties analysis items to their header. */

@@ -1,7 +1,9 @@
 import { isKtoError, KtoError } from '@kto/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resolveInsert } from '../options.js';
-import type { ObservationRow } from '../storage/types.js';
+import type { ObservationRow, RunRecord } from '../storage/types.js';
+import { RunFolder } from '../runs/fold.js';
+import { rebuildZoneRuns } from '../runs/rebuild.js';
 import { MemoryStore } from '../testing/memory-store.js';
 import { batchToRows } from './rows.js';
 import { BatchWriter, type LedgerDraft } from './writer.js';
@@ -178,5 +180,83 @@ describe('BatchWriter', () => {
     expect(a.state).toBe('resolved');
     expect(store.calls.insertObservations).toEqual([]);
     expect((await store.ledgerGet('a', 3))?.rows).toBe(0);
+  });
+});
+
+describe('BatchWriter with runs', () => {
+  let store: MemoryStore;
+  beforeEach(() => {
+    vi.useFakeTimers();
+    store = new MemoryStore();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const writer = (folder: RunFolder): BatchWriter =>
+    new BatchWriter(store, resolveInsert({ maxRows: 100, maxDelayMs: 1_000, retryInitialMs: 100, retryMaxMs: 800 }), { now: () => NOW, runs: folder });
+
+  async function current(zone = 'example.'): Promise<RunRecord[]> {
+    const out: RunRecord[] = [];
+    for await (const chunk of store.streamRuns({ zone })) out.push(...chunk);
+    return out;
+  }
+  /** Answered queries (status ok, NOERROR, an empty answer): one content, so one run per series. */
+  const answers = (agent: string, seq: number, n: number): ObservationRow[] => rows(agent, seq, n).map((r) => ({ ...r, status: 'ok' as const }));
+  const observed = (rs: readonly RunRecord[]): number => rs.filter((r) => r.kind === 'vantage').reduce((n, r) => n + r.observations, 0);
+
+  it('writes the runs of each flush after its rows and before its ledger rows; a restarted writer resumes them', async () => {
+    const w = writer(new RunFolder());
+    const a = watch(w.submit(answers('a', 1, 10), draft('a', 1, 10)));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(a.state).toBe('resolved');
+    expect(store.calls.inserts).toEqual(['observations', 'runs', 'batches']);
+    const first = await current();
+    expect(observed(first)).toBe(10);
+    expect(first.filter((r) => r.kind === 'answer').reduce((n, r) => n + r.count, 0)).toBe(10);
+
+    // a new writer (a restarted collector) continues the stored runs instead of starting new ones
+    const later = answers('a', 2, 5).map((r) => ({ ...r, observed_at_ms: r.observed_at_ms + 60_000 }));
+    const w2 = writer(new RunFolder());
+    const b = watch(w2.submit(later, draft('a', 2, 5)));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(b.state).toBe('resolved');
+    const after = await current();
+    expect(observed(after)).toBe(15);
+    expect(after.filter((r) => r.kind === 'answer').map((r) => r.count)).toEqual([15]);
+  });
+
+  it('retries the runs while the store is unavailable; the batch is acknowledged once they are in', async () => {
+    const w = writer(new RunFolder());
+    store.faults.failRunInserts = 2;
+    const a = watch(w.submit(answers('a', 1, 10), draft('a', 1, 10)));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(a.state).toBe('pending');
+    await vi.advanceTimersByTimeAsync(300);
+    expect(a.state).toBe('resolved');
+    expect(store.calls.inserts).toEqual(['observations', 'runs', 'batches']);
+    expect(store.calls.insertObservations).toEqual([10]);
+    expect(observed(await current())).toBe(10);
+  });
+
+  it('runs the store refuses are given up (batches still acknowledged); the zone is rebuilt from rows', async () => {
+    const folder = new RunFolder();
+    const w = writer(folder);
+    const a = watch(w.submit(answers('a', 1, 10), draft('a', 1, 10)));
+    await vi.advanceTimersByTimeAsync(1_000);
+    store.faults.runInsertError = new KtoError('KTO_ERR_STORE_QUERY', 'refused (injected)');
+    const later = answers('a', 2, 5).map((r) => ({ ...r, observed_at_ms: r.observed_at_ms + 60_000 }));
+    const b = watch(w.submit(later, draft('a', 2, 5)));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect([a.state, b.state]).toEqual(['resolved', 'resolved']);
+    expect(folder.size).toBe(0); // forgotten: the next flush re-reads what is stored
+    expect(await store.countObservations()).toBe(15);
+    expect(observed(await current())).toBe(10);
+
+    const result = await rebuildZoneRuns(store, 'example.');
+    expect(result.rows).toBe(15);
+    const rebuilt = await current();
+    expect(observed(rebuilt)).toBe(15);
+    expect(rebuilt.filter((r) => r.kind === 'answer').map((r) => r.count)).toEqual([15]);
   });
 });

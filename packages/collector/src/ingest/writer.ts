@@ -3,11 +3,16 @@
 // batches, and only then does each batch's promise resolve (so an ack always means "stored").
 // One flush runs at a time. While the store is unavailable the flush retries with backoff and keeps
 // its rows; new batches keep queueing until the caller's backpressure limit (pendingRows) stops them.
+// With a RunFolder, each flush also folds its rows into the zones' runs (runs/fold.ts) and writes the
+// changed run rows after the observations and before the ledger. Runs are derived data: when they cannot
+// be written (refused, or abandoned at shutdown) the batches are still acknowledged, the folder forgets
+// those vantage points, and the log names the zones whose runs `kto-collector rebuild-runs` must redo.
 import { isKtoError, KtoError } from '@kto/core';
 import type { FastifyBaseLogger } from 'fastify';
 import { STORE_UNAVAILABLE } from '../errors.js';
 import type { CollectorMetrics } from '../metrics.js';
 import type { InsertOptions } from '../options.js';
+import type { FoldResult, RunFolder } from '../runs/fold.js';
 import type { BatchLedgerEntry, ObservationRow, Store } from '../storage/types.js';
 
 export type LedgerDraft = Omit<BatchLedgerEntry, 'stored_at_ms'>;
@@ -24,6 +29,8 @@ export interface WriterDeps {
   now: () => number;
   metrics?: CollectorMetrics;
   logger?: FastifyBaseLogger;
+  /** Folds stored rows into runs (table `runs`); absent: no runs are kept. */
+  runs?: RunFolder;
 }
 
 export class BatchWriter {
@@ -151,6 +158,8 @@ export class BatchWriter {
       for (const p of chunk) for (let i = 0; i < p.rows.length; i++) rows[k++] = p.rows[i] as ObservationRow;
     }
     let observationsStored = total === 0; // batches without observations only need their ledger rows
+    let runsStored = this.deps.runs === undefined || total === 0;
+    const folded: { result: FoldResult | null } = { result: null }; // folded once, written until it lands
     let uncertain = false; // a failed insert may still have landed (e.g. the server finished after a timeout)
     let backoff = this.opts.retryInitialMs;
     for (;;) {
@@ -167,6 +176,10 @@ export class BatchWriter {
           uncertain = false;
           this.deps.metrics?.insertDuration.observe({ table: 'observations' }, (performance.now() - t0) / 1000);
           observationsStored = true;
+        }
+        if (!runsStored) {
+          await this.writeRuns(chunk, folded);
+          runsStored = true;
         }
         const storedAt = this.deps.now();
         const entries: BatchLedgerEntry[] = chunk.map((p) => ({ ...p.entry, stored_at_ms: storedAt }));
@@ -189,6 +202,7 @@ export class BatchWriter {
         const now = Date.now();
         if (this.closing && now >= this.deadline) {
           if (observationsStored) {
+            if (!runsStored) this.abandonRuns(chunk, folded.result, err);
             // Rows are durable; the missing ledger rows are recovered by reconcileLedger at next start.
             this.deps.logger?.warn({ err, batches: chunk.length }, 'ledger insert abandoned at shutdown; reconcileLedger will recover it');
             for (const p of chunk) p.resolve();
@@ -203,6 +217,36 @@ export class BatchWriter {
         backoff = Math.min(backoff * 2, this.opts.retryMaxMs);
       }
     }
+  }
+
+  /**
+   * Folds the chunk's rows into runs (once: `folded` keeps them across attempts) and writes them. A
+   * store that is unavailable throws (the flush retries); any other failure gives the runs up.
+   */
+  private async writeRuns(chunk: Pending[], folded: { result: FoldResult | null }): Promise<void> {
+    const folder = this.deps.runs as RunFolder;
+    try {
+      if (folded.result === null) {
+        const rows = chunk.length === 1 ? (chunk[0] as Pending).rows : chunk.flatMap((p) => p.rows);
+        const missing = folder.missing(rows);
+        if (missing.length > 0) folder.load(await this.store.vantageRuns(missing));
+        folded.result = folder.fold(rows, folder.nextVersion(this.deps.now()));
+      }
+      const t0 = performance.now();
+      await this.store.insertRuns(folded.result.runs, folded.result.samples);
+      this.deps.metrics?.insertDuration.observe({ table: 'runs' }, (performance.now() - t0) / 1000);
+    } catch (err) {
+      if (isKtoError(err, STORE_UNAVAILABLE)) throw err;
+      this.abandonRuns(chunk, folded.result, err);
+    }
+  }
+
+  /** The runs of a flush will not be written: forget the folded state so it is re-read, and say what to rebuild. */
+  private abandonRuns(chunk: Pending[], folded: FoldResult | null, err: unknown): void {
+    const zones = new Set<string>();
+    for (const p of chunk) for (const r of p.rows) zones.add(r.zone);
+    if (folded !== null) this.deps.runs?.forget(folded.runs);
+    this.deps.logger?.error({ err, zones: [...zones] }, 'runs of a stored flush were not written; run `kto-collector rebuild-runs` for these zones');
   }
 
   /**

@@ -20,6 +20,7 @@ const QUOTE = 0x27;
 const TAB = 0x09;
 const NEWLINE = 0x0a;
 const COMMA = 0x2c;
+const MINUS = 0x2d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const DIGIT_0 = 0x30;
@@ -95,6 +96,18 @@ export class TsvWriter {
       this.digits(value);
     } else {
       throw badValue(column, this.row, `an integer 0..${max}`, value);
+    }
+  }
+
+  /** A signed integer column (Int64): any safe integer. */
+  int(value: number, column: string): void {
+    if (!Number.isSafeInteger(value)) throw badValue(column, this.row, 'a safe integer', value);
+    this.reserve(24);
+    if (value < 0) {
+      this.buf[this.pos++] = MINUS;
+      this.digits(-value);
+    } else {
+      this.digits(value);
     }
   }
 

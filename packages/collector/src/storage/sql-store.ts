@@ -8,14 +8,16 @@ import {
 import type { Driver } from './driver.js';
 import { readMigrations, runMigrations } from './migrations.js';
 import {
-  AGENT_COLUMNS, decodeObservation, encodeAgent, encodeEnrolmentUse, encodeLedger, encodeObservations, encodeToken,
+  AGENT_COLUMNS, bytesFromHex, decodeObservation, encodeAgent, encodeEnrolmentUse, encodeLedger, encodeObservations, encodeToken,
   encodeZone, ENROLMENT_USE_COLUMNS, LEDGER_COLUMNS, OBSERVATION_COLUMNS, TOKEN_COLUMNS, ZONE_COLUMNS,
   type ObservationJson,
 } from './rows.js';
+import { encodeRunSamples, encodeRuns, type PackedRun, RUN_COLUMNS, RUN_SAMPLE_COLUMNS, unpackRun } from './run-rows.js';
 import { StoreSql } from './sql.js';
 import type {
   AgentRecord, AnalysisHeader, AnalysisRecord, BatchLedgerEntry, EnrolmentToken, FindingRecord, KeySightingRecord,
-  MigrationReport, ObservationQuery, ObservationRow, Store, TransitionRecord, VantageLagRecord, ZoneRecord,
+  MigrationReport, ObservationQuery, ObservationRow, RunQuery, RunRecord, RunSample, RunSampleKey, Store, TransitionRecord, VantageKey, VantageLagRecord,
+  ZoneRecord,
 } from './types.js';
 
 /** Item columns read back: all but the (zone, analysis_id) the query filters on. */
@@ -48,6 +50,20 @@ function ofVersion<T>(rows: (T & { version?: number })[], version: number): { it
 
 /** Rows per page of streamObservations. */
 export const STREAM_PAGE_ROWS = 10_000;
+
+/** Vantage points one vantageRuns query asks for (the rest in further queries). */
+const VANTAGES_PER_QUERY = 2_000;
+
+/** Run samples one runSamples query asks for (the rest in further queries). */
+const SAMPLES_PER_QUERY = 5_000;
+
+/** Keeps, per vantage point, the run rows written since its last rebuild (older ones are left from before it). */
+export function currentRuns(records: RunRecord[]): RunRecord[] {
+  const rebuilt = new Map<string, number>();
+  for (const r of records) if (r.kind === 'vantage' && r.rebuilt_ms > 0) rebuilt.set(`${r.agent_id}\n${r.server}`, r.rebuilt_ms);
+  if (rebuilt.size === 0) return records;
+  return records.filter((r) => r.kind === 'vantage' || r.version >= (rebuilt.get(`${r.agent_id}\n${r.server}`) ?? 0));
+}
 
 export class SqlStore implements Store {
   readonly mode: 'chdb' | 'server';
@@ -230,6 +246,43 @@ export class SqlStore implements Store {
       const last = page[page.length - 1] as ObservationRow;
       after = { observed_at_ms: last.observed_at_ms, agent_id: last.agent_id, seq: last.seq, idx: last.idx };
     }
+  }
+
+  async insertRuns(records: readonly RunRecord[], samples: readonly RunSample[] = []): Promise<void> {
+    this.open('insertRuns');
+    // payloads first: a bad value refuses both before anything is written; samples before the runs naming them
+    const runs = records.length === 0 ? null : encodeRuns(records);
+    if (samples.length > 0) await this.driver.insertTsv(this.sql.runSamples, RUN_SAMPLE_COLUMNS, encodeRunSamples(samples), samples.length);
+    if (runs !== null) await this.driver.insertTsv(this.sql.runs, RUN_COLUMNS, runs, records.length);
+  }
+
+  async *streamRuns(q: RunQuery): AsyncIterable<RunRecord[]> {
+    this.open('streamRuns');
+    const packed = await this.driver.select<PackedRun>(this.sql.selectRuns(q));
+    const all = new Array<RunRecord>(packed.length);
+    for (let i = 0; i < packed.length; i++) all[i] = unpackRun(q.zone, packed[i] as PackedRun);
+    const rows = currentRuns(all);
+    if (rows.length > 0) yield rows;
+  }
+
+  async vantageRuns(vantages: readonly VantageKey[]): Promise<RunRecord[]> {
+    this.open('vantageRuns');
+    const out: RunRecord[] = [];
+    for (let i = 0; i < vantages.length; i += VANTAGES_PER_QUERY) {
+      for (const r of await this.driver.select<RunRecord>(this.sql.selectVantageRuns(vantages.slice(i, i + VANTAGES_PER_QUERY)))) out.push(r);
+    }
+    return out;
+  }
+
+  async runSamples(zone: string, keys: readonly RunSampleKey[]): Promise<Map<string, Uint8Array>> {
+    this.open('runSamples');
+    const out = new Map<string, Uint8Array>();
+    for (let i = 0; i < keys.length; i += SAMPLES_PER_QUERY) {
+      const part = keys.slice(i, i + SAMPLES_PER_QUERY);
+      const found = await this.driver.select<{ agent_id: string; seq: number; idx: number; raw: string }>(this.sql.selectRunSamples(zone, part));
+      for (const f of found) out.set(`${f.agent_id}/${f.seq}/${f.idx}`, bytesFromHex(f.raw));
+    }
+    return out;
   }
 
   async putAnalysis(a: AnalysisRecord): Promise<void> {

@@ -5,7 +5,8 @@
 import { sqlString, sqlUInt } from './escape.js';
 import { ANALYSIS_COLUMNS } from './analysis-rows.js';
 import { AGENT_COLUMNS, OBSERVATION_SELECT, TOKEN_COLUMNS, ZONE_COLUMNS, LEDGER_COLUMNS } from './rows.js';
-import type { ObservationQuery } from './types.js';
+import { RUN_COLUMNS, RUN_PACKED_SELECT } from './run-rows.js';
+import type { ObservationQuery, RunQuery, RunSampleKey, VantageKey } from './types.js';
 
 /** Largest second a DateTime holds (2106-02-07). */
 const MAX_DATETIME_S = 0xffff_ffff;
@@ -23,6 +24,8 @@ export class StoreSql {
   readonly transitions: string;
   readonly findings: string;
   readonly vantageLag: string;
+  readonly runs: string;
+  readonly runSamples: string;
 
   /** `database` must satisfy isSqlIdentifier (checked by openStore). */
   constructor(readonly database: string) {
@@ -38,6 +41,8 @@ export class StoreSql {
     this.transitions = `${database}.transitions`;
     this.findings = `${database}.findings`;
     this.vantageLag = `${database}.vantage_lag`;
+    this.runs = `${database}.runs`;
+    this.runSamples = `${database}.run_samples`;
   }
 
   createDatabase(): string {
@@ -164,5 +169,35 @@ export class StoreSql {
   analysisItems(table: string, columns: readonly string[], zone: string, analysisId: string): string {
     return `SELECT ${columns.join(', ')} FROM ${table} FINAL ` +
       `WHERE zone = ${sqlString(zone)} AND analysis_id = ${sqlString(analysisId)} ORDER BY idx`;
+  }
+  /**
+   * The zone's run rows, latest version of each (FINAL; zone is in the key), packed (run-rows.ts), in the
+   * order of their first rows (the order the analyzer assembles them in). The window filters non-key columns, so it applies outside FINAL; vantage rows always pass.
+   */
+  selectRuns(q: RunQuery): string {
+    const inner = `SELECT ${RUN_COLUMNS.join(', ')} FROM ${this.runs} FINAL WHERE zone = ${sqlString(q.zone)}`;
+    const where: string[] = [];
+    if (q.fromMs !== undefined) where.push(`last_ms >= ${sqlUInt(q.fromMs, 'fromMs')}`);
+    if (q.toMs !== undefined) where.push(`first_ms < ${sqlUInt(q.toMs, 'toMs')}`);
+    const filter = where.length === 0 ? '' : ` WHERE kind = 'vantage' OR (${where.join(' AND ')})`;
+    return `SELECT ${RUN_PACKED_SELECT} FROM (${inner})${filter} ORDER BY first_ms, agent_id, seq, idx`;
+  }
+
+  /**
+   * The vantage rows and open runs (latest version) of some vantage points; the zones bound the key range
+   * read; `open` is not in the key, so it filters outside FINAL.
+   */
+  selectVantageRuns(vantages: readonly VantageKey[]): string {
+    const zones = [...new Set(vantages.map((v) => v.zone))].map(sqlString).join(', ');
+    const keys = vantages.map((v) => `(${sqlString(v.zone)}, ${sqlString(v.agent_id)}, ${sqlString(v.server)})`).join(', ');
+    return `SELECT ${RUN_COLUMNS.join(', ')} FROM (SELECT * FROM ${this.runs} FINAL WHERE zone IN (${zones}) AND (zone, agent_id, server) IN (${keys})) ` +
+      `WHERE kind = 'vantage' OR open = 1`;
+  }
+
+  /** Raw responses of first rows of answer runs (duplicates of a retried insert are alike: any copy does). */
+  selectRunSamples(zone: string, keys: readonly RunSampleKey[]): string {
+    const list = keys.map((k) => `(${sqlString(k.agent_id)}, ${sqlUInt(k.seq, 'seq')}, ${sqlUInt(k.idx, 'idx')})`).join(', ');
+    return `SELECT agent_id, seq, idx, hex(raw) AS raw FROM ${this.runSamples} WHERE zone = ${sqlString(zone)} ` +
+      `AND (agent_id, seq, idx) IN (${list})`;
   }
 }

@@ -15,7 +15,10 @@ import type { Driver } from './driver.js';
 import { DEFAULT_MIGRATIONS_DIR } from './migrations.js';
 import { openStore } from './index.js';
 import { encodeObservations, OBSERVATION_COLUMNS } from './rows.js';
-import type { AgentRecord, AnalysisRecord, BatchLedgerEntry, ObservationRow, Store, ZoneRecord } from './types.js';
+import { emptyRunRecord, RUN_COLUMNS } from './run-rows.js';
+import { RunFolder } from '../runs/fold.js';
+import { rebuildZoneRuns } from '../runs/rebuild.js';
+import type { AgentRecord, AnalysisRecord, BatchLedgerEntry, ObservationRow, RunRecord, Store, ZoneRecord } from './types.js';
 
 export interface StoreSuiteTarget {
   readonly mode: 'chdb' | 'server';
@@ -183,6 +186,120 @@ export function storeSuite(label: string, target: StoreSuiteTarget): void {
   }
 
   describe(`Store contract (${label})`, () => {
+    describe('runs', () => {
+      const runKey = (r: RunRecord): string => [r.agent_id, r.server, r.qtype, r.kind, r.first_ms, r.seq, r.idx].join('|');
+      const sortRuns = (rs: readonly RunRecord[]): RunRecord[] => [...rs].sort((a, b) => (runKey(a) < runKey(b) ? -1 : runKey(a) > runKey(b) ? 1 : 0));
+      async function readRuns(store: Store, q: { zone: string; fromMs?: number; toMs?: number }): Promise<RunRecord[]> {
+        const out: RunRecord[] = [];
+        for await (const chunk of store.streamRuns(q)) out.push(...chunk);
+        return sortRuns(out);
+      }
+      /** Real answers (RIPE Atlas) of two agents, failures and a truncated answer among them, as stored rows. */
+      function runRows(zone: string): ObservationRow[] {
+        const rows = atlasRows(zone);
+        return rows.map((r, i) => (i % 7 === 3 ? { ...r, status: 'timeout' as const, ede_codes: [22] } : i % 11 === 5 ? { ...r, tc: 1 } : r));
+      }
+
+      it('a fold of real answers round-trips through insertRuns / streamRuns / vantageRuns / runSamples, every column', async () => {
+        await withStore(async (store) => {
+          const rows = runRows('runs.example.');
+          const first = rows[0] as ObservationRow;
+          // a later answer of the first series with another key set: that series has a closed run and an open one
+          rows.push({ ...first, seq: first.seq + 1, observed_at_ms: first.observed_at_ms + 3_600_000, dnskey_key_hashes: ['1111111111111111', '2222222222222222'] });
+          const folder = new RunFolder();
+          const folded = folder.fold(rows, folder.nextVersion(1_700_000_000_000));
+          const written = folded.runs;
+          expect(written.map((r) => r.kind)).toEqual(expect.arrayContaining(['vantage', 'answer', 'failure']));
+          // values at the edges of their columns, and text TSV and SQL escape
+          const odd = emptyRunRecord('runs.example.', "agent\t'1'\\\n", '2001:db8::1', 0, 'vantage', 1);
+          // every number column a value of its own, so a column read into another's place shows
+          let distinct = 2;
+          const cells = odd as unknown as Record<string, unknown>;
+          for (const c of RUN_COLUMNS) {
+            const v = cells[c];
+            if (typeof v === 'number') cells[c] = distinct++;
+            else if (Array.isArray(v) && c !== 'dnskey_key_hashes' && c !== 'ds_digests' && c !== 'ns_hosts') cells[c] = [distinct++, distinct++];
+          }
+          Object.assign(odd, {
+            dnskey_key_hashes: ['h1'], ds_digests: ['d1', 'd2'], ns_hosts: ["ns1.'x'.example."], vantage_kind: 'resolver', failure_kind: 'timeout',
+            version: 1_700_000_000_000, min_upload_delay: -86_400_000, last_serial: -1, server_name: 'ns1.é.example.', country: 'NL', continent: 'EU',
+            observations: Number.MAX_SAFE_INTEGER, deltas: [1, 300_000], long_gaps: [2, 9_000_000_000_000], qtypes: [48, 6, 65_535],
+          });
+          await store.insertRuns([...written, odd], folded.samples);
+          expect(await readRuns(store, { zone: 'runs.example.' })).toEqual(sortRuns(structuredClone([...written, odd])));
+          expect(await readRuns(store, { zone: 'other.example.' })).toEqual([]);
+          // with the raw bytes of first rows: resuming a fold, and the samples an analysis verifies
+          const vantages = [...new Set(rows.map((r) => `${r.agent_id}\n${r.server}`))].map((k) => ({ zone: 'runs.example.', agent_id: k.split('\n')[0] as string, server: k.split('\n')[1] as string }));
+          const resumable = written.filter((r) => r.kind === 'vantage' || r.open === 1);
+          expect(resumable.length).toBeLessThan(written.length); // closed runs are not read back to resume
+          expect(sortRuns(await store.vantageRuns(vantages))).toEqual(sortRuns(structuredClone(resumable)));
+          expect(await store.vantageRuns(vantages.map((v) => ({ ...v, zone: 'other.example.' })))).toEqual([]);
+          const answers = written.filter((r) => r.kind === 'answer');
+          expect(folded.samples.map((x) => `${x.agent_id}/${x.seq}/${x.idx}`).sort()).toEqual(answers.map((r) => `${r.agent_id}/${r.seq}/${r.idx}`).sort());
+          const samples = await store.runSamples('runs.example.', answers);
+          expect(samples.size).toBe(answers.length);
+          const byKey = new Map(rows.map((r) => [`${r.agent_id}/${r.seq}/${r.idx}`, r.raw]));
+          for (const r of answers) {
+            expect(samples.get(`${r.agent_id}/${r.seq}/${r.idx}`)).toEqual(byKey.get(`${r.agent_id}/${r.seq}/${r.idx}`));
+            expect(samples.get(`${r.agent_id}/${r.seq}/${r.idx}`)?.length).toBe(r.raw_length);
+          }
+          expect((await store.runSamples('other.example.', answers)).size).toBe(0);
+          expect((await store.runSamples('runs.example.', [])).size).toBe(0);
+        });
+      });
+
+      it('a rewrite of an open run with a higher version replaces it; the window selects runs, vantage rows always', async () => {
+        await withStore(async (store) => {
+          const zone = 'runs.example.';
+          const v = Object.assign(emptyRunRecord(zone, 'a1', '192.0.2.1', 0, 'vantage', 1_000), { version: 1, last_ms: 9_000, observations: 3 });
+          const open = Object.assign(emptyRunRecord(zone, 'a1', '192.0.2.1', 48, 'answer', 1_000), { version: 1, last_ms: 2_000, count: 2 });
+          const later = Object.assign(emptyRunRecord(zone, 'a1', '192.0.2.1', 48, 'answer', 8_000), { version: 2, last_ms: 9_000, count: 1, seq: 5 });
+          await store.insertRuns([v, open]);
+          await store.insertRuns([{ ...open, version: 2, last_ms: 5_000, count: 4 }, later, { ...v, version: 2 }]);
+          const all = await readRuns(store, { zone });
+          expect(all.map((r) => [r.kind, r.first_ms, r.version, r.last_ms, r.count])).toEqual([
+            ['vantage', 1_000, 2, 9_000, 0], ['answer', 1_000, 2, 5_000, 4], ['answer', 8_000, 2, 9_000, 1],
+          ]);
+          expect((await readRuns(store, { zone, fromMs: 6_000 })).map((r) => [r.kind, r.first_ms])).toEqual([['vantage', 1_000], ['answer', 8_000]]);
+          expect((await readRuns(store, { zone, toMs: 8_000 })).map((r) => [r.kind, r.first_ms])).toEqual([['vantage', 1_000], ['answer', 1_000]]);
+          expect((await readRuns(store, { zone, fromMs: 5_001, toMs: 8_000 })).map((r) => r.kind)).toEqual(['vantage']);
+          // vantageRuns: every current row of the asked vantage points only
+          await store.insertRuns([Object.assign(emptyRunRecord(zone, 'a2', '192.0.2.1', 0, 'vantage', 1_000), { version: 3 })]);
+          const some = sortRuns(await store.vantageRuns([{ zone, agent_id: 'a1', server: '192.0.2.1' }]));
+          expect(some.map((r) => [r.agent_id, r.kind, r.version])).toEqual([['a1', 'vantage', 2], ['a1', 'answer', 2], ['a1', 'answer', 2]]);
+          // a rebuild marks the vantage point: its rows written before the rebuild no longer count
+          await store.insertRuns([{ ...v, version: 10, rebuilt_ms: 10 }, { ...later, version: 10 }]);
+          expect((await readRuns(store, { zone })).filter((r) => r.agent_id === 'a1').map((r) => [r.kind, r.first_ms])).toEqual([['vantage', 1_000], ['answer', 8_000]]);
+        });
+      });
+
+      it('rows stored without their runs (a crash between the inserts) are recovered by a rebuild from rows', async () => {
+        await withStore(async (store) => {
+          const zone = 'crash.example.';
+          const rows = runRows(zone);
+          const half = rows.slice(0, rows.length >> 1);
+          const folder = new RunFolder();
+          await store.insertObservations(half);
+          const halfFold = folder.fold(half, folder.nextVersion(1));
+          await store.insertRuns(halfFold.runs, halfFold.samples);
+          await store.insertObservations(rows.slice(half.length)); // the collector stops here: no runs for these
+          const behind = await readRuns(store, { zone });
+          expect(behind.filter((r) => r.kind === 'vantage').reduce((n, r) => n + r.observations, 0)).toBe(half.length);
+
+          const result = await rebuildZoneRuns(store, zone, 1_000);
+          expect(result).toMatchObject({ zone, rows: rows.length });
+          const fresh = new RunFolder();
+          const expected = fresh.fold([...rows].sort((a, b) => a.observed_at_ms - b.observed_at_ms || (a.agent_id < b.agent_id ? -1 : a.agent_id > b.agent_id ? 1 : a.seq - b.seq || a.idx - b.idx)), result.version).runs;
+          for (const r of expected) if (r.kind === 'vantage') r.rebuilt_ms = result.version;
+          expect(result.runs).toBe(expected.length);
+          expect(result.version).toBeGreaterThan(1);
+          expect(await readRuns(store, { zone })).toEqual(sortRuns(structuredClone(expected)));
+          // the raw responses of every run, for the analysis to verify
+          expect((await store.runSamples(zone, expected.filter((r) => r.kind === 'answer'))).size).toBe(expected.filter((r) => r.kind === 'answer').length);
+        });
+      });
+    });
+
     describe('migrations', () => {
       it('apply every file in order, record them, and re-running is a no-op', async () => {
         const files = (await readdir(DEFAULT_MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort();

@@ -201,6 +201,111 @@ export interface AnalysisRecord {
   lag: VantageLagRecord[];
 }
 
+/**
+ * One row of `runs` (migration 0012): a run of same-content answers, a failure period or a vantage point's
+ * summary, folded from observations at ingest (src/runs/fold.ts). Columns not of its kind hold zeros.
+ */
+export interface RunRecord {
+  zone: string;
+  agent_id: string;
+  server: string;
+  qtype: number;                // 0 for kind 'vantage'
+  kind: RunKind;
+  first_ms: number;             // first observation of the run / period / vantage point
+  version: number;              // ReplacingMergeTree version: a rewrite of an open run uses a higher one
+  last_ms: number;
+  count: number;                // observations in the run / period
+  // answer: identity of the first row (its raw bytes) and of the last row (duplicate detection)
+  seq: number;                  // vantage: the first row's seq and idx (ordering of vantage points)
+  idx: number;
+  last_seq: number;
+  last_idx: number;
+  has_prev: number;             // 0 | 1: the series had an answer before this run
+  prev_last_ms: number;         // the series' last answer before this run (when has_prev)
+  raw_length: number;           // bytes of the first row's raw response (in run_samples)
+  max_ttl: number;
+  expired_at_ms: number;        // first observation carrying an expired RRSIG (0 = none)
+  expiring_at_ms: number;       // first observation carrying an RRSIG about to expire (0 = none)
+  serials: number[];            // SOA serial changes in the run: [time, serial] pairs
+  last_serial: number;          // the series' last SOA serial after this run (-1 = none)
+  vantage_kind: string;
+  dnskey_flags: number[];       // content columns of the first row (as in ObservationRow)
+  dnskey_algorithms: number[];
+  dnskey_key_tags: number[];
+  dnskey_key_hashes: string[];
+  dnskey_key_bits: number[];
+  ds_key_tags: number[];
+  ds_algorithms: number[];
+  ds_digest_types: number[];
+  ds_digests: string[];
+  ns_hosts: string[];
+  csync_serial: number;
+  csync_flags: number;
+  csync_types: number[];
+  rrsig_type_covered: number[];
+  rrsig_algorithms: number[];
+  rrsig_original_ttls: number[];
+  rrsig_inceptions: number[];
+  rrsig_expirations: number[];
+  rrsig_key_tags: number[];
+  // failure
+  rcode: number;
+  failure_kind: string;         // 'servfail' | 'rcode' | a status ('timeout', 'network_error', ...)
+  ede_codes: number[];
+  // vantage
+  server_name: string;          // normalized host name of the first row
+  country: string;
+  continent: string;
+  observations: number;         // every row of the vantage point, counted as the analyzer counts them
+  used: number;
+  duplicates: number;
+  failed: number;
+  truncated: number;
+  malformed: number;
+  without_raw: number;
+  late: number;                 // rows older than the vantage point's last folded row: not folded (rebuild folds them)
+  deltas: number[];             // the first (up to 64) intervals between distinct observation times
+  provisional: number;          // running median of those intervals
+  long_gaps: number[];          // intervals longer than 1.5 x the running median: [from, to] pairs
+  min_upload_delay: number;     // smallest received_at_ms - observed_at_ms
+  qtypes: number[];             // the vantage point's series, in the order they appeared
+  rebuilt_ms: number;           // version of the last rebuild from rows (0 = never rebuilt)
+  open: number;                 // 1: the latest answer run / failure period of its series (folding resumes from it)
+}
+
+export type RunKind = 'answer' | 'failure' | 'vantage';
+
+export interface RunQuery {
+  zone: string;
+  /** Runs that end at or after fromMs (vantage rows always come). */
+  fromMs?: number;
+  /** Runs that start before toMs. */
+  toMs?: number;
+}
+
+/** A vantage point of a zone as the runs are folded: one agent asking one server. */
+export interface VantageKey {
+  zone: string;
+  agent_id: string;
+  server: string;
+}
+
+/** The raw response of the first row of an answer run (table run_samples). */
+export interface RunSample {
+  zone: string;
+  agent_id: string;
+  seq: number;
+  idx: number;
+  raw: Uint8Array;
+}
+
+/** The first row of an answer run, by its identity. */
+export interface RunSampleKey {
+  agent_id: string;
+  seq: number;
+  idx: number;
+}
+
 export interface MigrationReport {
   applied: string[];            // file names applied by this call
   already: string[];            // already applied before
@@ -259,6 +364,21 @@ export interface Store {
   /** The same rows streamed in chunks, for NDJSON export of large ranges. */
   streamObservations(q: Omit<ObservationQuery, 'limit' | 'after'> & { limit?: number }): AsyncIterable<ObservationRow[]>;
   countObservations(filter?: { agentId?: string; zone?: string }): Promise<number>;
+
+  /**
+   * Stores the raw responses of new runs (one INSERT), then the run rows (one INSERT; a rewrite of an
+   * open run replaces it: read with FINAL).
+   */
+  insertRuns(records: readonly RunRecord[], samples?: readonly RunSample[]): Promise<void>;
+  /**
+   * The zone's current runs (latest version of each, rows left from before a rebuild dropped), in chunks;
+   * within a vantage point, answer and failure runs in time order.
+   */
+  streamRuns(q: RunQuery): AsyncIterable<RunRecord[]>;
+  /** The vantage rows and open runs of some vantage points, of any zones (to resume folding). */
+  vantageRuns(vantages: readonly VantageKey[]): Promise<RunRecord[]>;
+  /** Raw responses of the first rows of some answer runs of a zone, in one query: key `${agent_id}/${seq}/${idx}`. */
+  runSamples(zone: string, keys: readonly RunSampleKey[]): Promise<Map<string, Uint8Array>>;
 
   /** Stores one analysis (header last, so a reader never sees a header without its items). */
   putAnalysis(a: AnalysisRecord): Promise<void>;

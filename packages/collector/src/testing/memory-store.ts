@@ -5,9 +5,10 @@
 import { compareNames, KtoError } from '@kto/core';
 import { STORE_UNAVAILABLE } from '../errors.js';
 import type {
-  AgentRecord, AnalysisRecord, BatchLedgerEntry, EnrolmentToken, MigrationReport, ObservationQuery, ObservationRow, Store,
-  ZoneRecord,
+  AgentRecord, AnalysisRecord, BatchLedgerEntry, EnrolmentToken, MigrationReport, ObservationQuery, ObservationRow, RunQuery,
+  RunRecord, RunSample, RunSampleKey, Store, VantageKey, ZoneRecord,
 } from '../storage/types.js';
+import { currentRuns } from '../storage/sql-store.js';
 
 export interface MemoryStoreFaults {
   /** Every call fails with KTO_ERR_STORE_UNAVAILABLE and ping() answers false. */
@@ -25,6 +26,10 @@ export interface MemoryStoreFaults {
   landThenFail: number;
   /** Each insertObservations call waits this long before storing (uses setTimeout: fake timers apply). */
   insertDelayMs: number;
+  /** The next N insertRuns calls fail with KTO_ERR_STORE_UNAVAILABLE (nothing is stored). */
+  failRunInserts: number;
+  /** The next insertRuns call fails with this error (a non-transient failure). */
+  runInsertError: Error | null;
 }
 
 export interface MemoryStoreCalls {
@@ -32,8 +37,12 @@ export interface MemoryStoreCalls {
   insertObservations: number[];
   /** Entry count of every successful insertLedger call, in order. */
   insertLedger: number[];
-  /** Every failed insert attempt (either kind). */
+  /** Row count of every successful insertRuns call, in order. */
+  insertRuns: number[];
+  /** Every failed insert attempt (any kind). */
   failedInserts: number;
+  /** The tables of successful inserts, in order ('observations' | 'runs' | 'batches'). */
+  inserts: string[];
 }
 
 const key2 = (agentId: string, seq: number): string => `${agentId}\n${seq}`;
@@ -58,8 +67,9 @@ export class MemoryStore implements Store {
   readonly mode = 'chdb' as const;
   readonly faults: MemoryStoreFaults = {
     unavailable: false, failInserts: 0, failLedgerInserts: 0, insertError: null, insertDelayMs: 0, landThenFail: 0,
+    failRunInserts: 0, runInsertError: null,
   };
-  readonly calls: MemoryStoreCalls = { insertObservations: [], insertLedger: [], failedInserts: 0 };
+  readonly calls: MemoryStoreCalls = { insertObservations: [], insertLedger: [], insertRuns: [], failedInserts: 0, inserts: [] };
   /** Rows per chunk yielded by streamObservations. */
   streamChunkRows = 1_000;
 
@@ -71,6 +81,10 @@ export class MemoryStore implements Store {
   private readonly zones = new Map<string, ZoneRecord>();
   /** zone -> analysis_id -> the stored analysis (the highest version wins, as ReplacingMergeTree). */
   private readonly analyses = new Map<string, Map<string, AnalysisRecord>>();
+  /** Run rows by their sort key (zone, agent_id, server, qtype, kind, first_ms, seq, idx); the highest version wins. */
+  private readonly runs = new Map<string, RunRecord>();
+  /** Raw responses of first rows of runs, by `${zone}/${agent_id}/${seq}/${idx}`. */
+  private readonly runSampleBytes = new Map<string, Uint8Array>();
   private closed = false;
 
   private gate(what: string): void {
@@ -119,6 +133,7 @@ export class MemoryStore implements Store {
     const copies = rows.map((r) => ({ ...r }));
     for (const c of copies) this.observations.push(c);
     this.calls.insertObservations.push(rows.length);
+    this.calls.inserts.push('observations');
     if (this.faults.landThenFail > 0) {
       this.faults.landThenFail--;
       this.calls.failedInserts++;
@@ -139,6 +154,7 @@ export class MemoryStore implements Store {
     }
     for (const e of entries) replaceIfNotOlder(this.ledger, key2(e.agent_id, e.seq), { ...e }, (r) => r.stored_at_ms);
     this.calls.insertLedger.push(entries.length);
+    this.calls.inserts.push('batches');
   }
 
   async ledgerMaxSeq(): Promise<Map<string, number>> {
@@ -308,6 +324,58 @@ export class MemoryStore implements Store {
       n++;
     }
     return n;
+  }
+
+  async insertRuns(records: readonly RunRecord[], samples: readonly RunSample[] = []): Promise<void> {
+    try {
+      this.gate('insertRuns');
+      if (this.faults.failRunInserts > 0) {
+        this.faults.failRunInserts--;
+        throw new KtoError(STORE_UNAVAILABLE, 'memory store: insertRuns failed (injected)');
+      }
+      const err = this.faults.runInsertError;
+      if (err !== null) {
+        this.faults.runInsertError = null;
+        throw err;
+      }
+    } catch (e) {
+      this.calls.failedInserts++;
+      throw e;
+    }
+    this.calls.insertRuns.push(records.length);
+    this.calls.inserts.push('runs');
+    for (const x of samples) this.runSampleBytes.set(`${x.zone}/${x.agent_id}/${x.seq}/${x.idx}`, x.raw.slice());
+    const copies = records.map((r) => structuredClone(r));
+    for (const c of copies) {
+      const key = [c.zone, c.agent_id, c.server, c.qtype, c.kind, c.first_ms, c.seq, c.idx].join('\n');
+      replaceIfNotOlder(this.runs, key, c, (r) => r.version);
+    }
+  }
+
+  async *streamRuns(q: RunQuery): AsyncIterable<RunRecord[]> {
+    this.gate('streamRuns');
+    const rows = [...this.runs.values()].filter((r) => r.zone === q.zone && (r.kind === 'vantage'
+      || ((q.fromMs === undefined || r.last_ms >= q.fromMs) && (q.toMs === undefined || r.first_ms < q.toMs))));
+    const out = currentRuns(rows.map((r) => structuredClone(r)));
+    if (out.length > 0) yield out;
+  }
+
+  async vantageRuns(vantages: readonly VantageKey[]): Promise<RunRecord[]> {
+    this.gate('vantageRuns');
+    const want = new Set(vantages.map((v) => `${v.zone}\n${v.agent_id}\n${v.server}`));
+    return [...this.runs.values()]
+      .filter((r) => want.has(`${r.zone}\n${r.agent_id}\n${r.server}`) && (r.kind === 'vantage' || r.open === 1))
+      .map((r) => structuredClone(r));
+  }
+
+  async runSamples(zone: string, keys: readonly RunSampleKey[]): Promise<Map<string, Uint8Array>> {
+    this.gate('runSamples');
+    const out = new Map<string, Uint8Array>();
+    for (const k of keys) {
+      const raw = this.runSampleBytes.get(`${zone}/${k.agent_id}/${k.seq}/${k.idx}`);
+      if (raw !== undefined) out.set(`${k.agent_id}/${k.seq}/${k.idx}`, raw.slice());
+    }
+    return out;
   }
 
   async putAnalysis(a: AnalysisRecord): Promise<void> {

@@ -9,7 +9,7 @@ import type { AnalysisItems, AnalysisWindow, ZoneAnalyzer } from '../../analysis
 import { analysisRecord } from '../../analysis/types.js';
 import { observation, signedBatch } from '../../testing/fixtures.js';
 import { enrol, harness, postBatch, type Harness } from '../../testing/harness.js';
-import type { ObservationRow } from '../../storage/types.js';
+import type { ObservationRow, RunRecord, Store } from '../../storage/types.js';
 
 const NOW = Date.now();
 
@@ -151,6 +151,30 @@ describe('live mode', () => {
     } finally {
       ws.close();
     }
+  });
+
+  it('an analyzer that reads stored runs is given them: the runs of each flush are written before the zone is analysed', async () => {
+    const seen: number[] = [];
+    const fromRuns: ZoneAnalyzer = {
+      name: 'stand-in runs 0',
+      analyze: standIn.analyze,
+      async analyzeStored(store: Store, zone: string, window: AnalysisWindow) {
+        const runs: RunRecord[] = [];
+        for await (const chunk of store.streamRuns({ zone })) runs.push(...chunk);
+        const observations = runs.filter((r) => r.kind === 'vantage').reduce((n, r) => n + r.observations, 0);
+        seen.push(observations);
+        if (observations === 0) return null;
+        const items = standIn.analyze(zone, [], window);
+        return { items, observations, window: { ...window, fromMs: Math.min(...runs.map((r) => r.first_ms)) } };
+      },
+    };
+    h = await harness({ analysis: { analyzer: fromRuns, live: { intervalMs: 50 } } });
+    await storeBatch(h, 1, [[7], [7, 8], [8]]);
+    const deadline = performance.now() + 5_000;
+    while ((await h.store.latestAnalysis('example.')) === null && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const stored = await h.store.latestAnalysis('example.');
+    expect(stored?.header).toMatchObject({ analysis_id: 'live', mode: 'live', observations: 3, analyzer: 'stand-in runs 0', from_ms: NOW - 10_000 });
+    expect(seen[0]).toBe(3); // never a pass between the rows and their runs
   });
 
   it('/v1/live without an analyzer is refused before the upgrade (404 KTO_ERR_API_NO_ANALYSIS)', async () => {
