@@ -327,6 +327,12 @@ export class SqlStore implements Store {
     return result;
   }
 
+  async latestAnalysisHeader(zone: string): Promise<AnalysisHeader | null> {
+    this.open('latestAnalysisHeader');
+    const [header] = await this.driver.select<AnalysisHeader>(this.sql.latestAnalysisHeader(zone));
+    return header ?? null;
+  }
+
   async countObservations(filter: { agentId?: string; zone?: string } = {}): Promise<number> {
     this.open('countObservations');
     const [row] = await this.driver.select<{ n: number }>(this.sql.countObservations(filter));

@@ -622,10 +622,12 @@ export function storeSuite(label: string, target: StoreSuiteTarget): void {
       it('stores an analysis and reads back the latest one per zone, every column intact', async () => {
         await withStore(async (store) => {
           expect(await store.latestAnalysis('a.example.')).toBeNull();
+          expect(await store.latestAnalysisHeader('a.example.')).toBeNull();
           const a = sampleAnalysis('a.example.', 'live', 1_000, 3, 'first');
           await store.putAnalysis(a);
           await store.putAnalysis(sampleAnalysis('b.example.', 'live', 5_000, 1, 'other zone'));
           expect(await store.latestAnalysis('a.example.')).toEqual(a);
+          expect(await store.latestAnalysisHeader('a.example.')).toEqual(a.header);
           expect((await store.latestAnalysis('b.example.'))?.header.summary).toBe(JSON.stringify({ label: 'other zone', n: 1 }));
           expect(JSON.parse((await store.latestAnalysis('a.example.'))?.findings[2]?.detail ?? '')).toEqual(JSON.parse(a.findings[2]?.detail ?? ''));
         });
@@ -640,6 +642,7 @@ export function storeSuite(label: string, target: StoreSuiteTarget): void {
           // an older version arriving late changes nothing
           await store.putAnalysis(sampleAnalysis('a.example.', 'live', 1_500, 5, 'stale'));
           expect(await store.latestAnalysis('a.example.')).toEqual(v2);
+          expect(await store.latestAnalysisHeader('a.example.')).toEqual(v2.header);
           // an analysis with no items at all
           const empty = sampleAnalysis('a.example.', 'batch', 3_000, 0, 'empty');
           await store.putAnalysis(empty);

@@ -384,4 +384,6 @@ export interface Store {
   putAnalysis(a: AnalysisRecord): Promise<void>;
   /** The zone's analysis with the latest computed_at_ms (any id), or null when none is stored. */
   latestAnalysis(zone: string): Promise<AnalysisRecord | null>;
+  /** The header of that analysis alone (one query: tells whether a copy read earlier is still the latest). */
+  latestAnalysisHeader(zone: string): Promise<AnalysisHeader | null>;
 }

@@ -5,7 +5,7 @@
 import { compareNames, KtoError } from '@kto/core';
 import { STORE_UNAVAILABLE } from '../errors.js';
 import type {
-  AgentRecord, AnalysisRecord, BatchLedgerEntry, EnrolmentToken, MigrationReport, ObservationQuery, ObservationRow, RunQuery,
+  AgentRecord, AnalysisHeader, AnalysisRecord, BatchLedgerEntry, EnrolmentToken, MigrationReport, ObservationQuery, ObservationRow, RunQuery,
   RunRecord, RunSample, RunSampleKey, Store, VantageKey, ZoneRecord,
 } from '../storage/types.js';
 import { currentRuns } from '../storage/sql-store.js';
@@ -387,12 +387,23 @@ export class MemoryStore implements Store {
 
   async latestAnalysis(zone: string): Promise<AnalysisRecord | null> {
     this.gate('latestAnalysis');
+    const best = this.latestOf(zone);
+    return best === null ? null : structuredClone(best);
+  }
+
+  async latestAnalysisHeader(zone: string): Promise<AnalysisHeader | null> {
+    this.gate('latestAnalysisHeader');
+    const best = this.latestOf(zone);
+    return best === null ? null : structuredClone(best.header);
+  }
+
+  private latestOf(zone: string): AnalysisRecord | null {
     let best: AnalysisRecord | null = null;
     for (const a of this.analyses.get(zone)?.values() ?? []) {
       const h = a.header;
       if (best === null || h.computed_at_ms > best.header.computed_at_ms ||
         (h.computed_at_ms === best.header.computed_at_ms && h.version > best.header.version)) best = a;
     }
-    return best === null ? null : structuredClone(best);
+    return best;
   }
 }

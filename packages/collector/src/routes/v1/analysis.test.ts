@@ -101,6 +101,35 @@ describe('analysis routes', () => {
     expect([lag.regions, lag.breakage]).toEqual([[{ region: 'EU' }], []]);
   });
 
+  it('reads a stored analysis whole once per version: later slices cost one header query, a newer analysis is served at once', async () => {
+    h = await harness();
+    const store = h.store;
+    const calls = { whole: 0, header: 0 };
+    const whole = store.latestAnalysis.bind(store);
+    const header = store.latestAnalysisHeader.bind(store);
+    store.latestAnalysis = async (zone) => { calls.whole++; return whole(zone); };
+    store.latestAnalysisHeader = async (zone) => { calls.header++; return header(zone); };
+    const window = { fromMs: 0, toMs: 5_000, nowMs: 4_000 };
+    const put = async (version: number, tags: number[]) => {
+      const rows = [{ agent_id: 'a1', server: '127.0.0.53', country: 'CZ', continent: 'EU', observed_at_ms: 1_000, dnskey_key_tags: tags }] as ObservationRow[];
+      await store.putAnalysis(analysisRecord('example.', standIn.analyze('example.', rows, window), { analysisId: 'live', version, mode: 'live', analyzer: standIn.name, window, observations: 1 }));
+    };
+    const tagsServed = async () => {
+      const res = await h!.app.inject({ method: 'GET', url: '/v1/zones/example./keys' });
+      expect(res.statusCode, res.body).toBe(200);
+      return (res.json().keys as { key_tag: number }[]).map((k) => k.key_tag);
+    };
+    await put(7_000, [11]);
+    expect(await tagsServed()).toEqual([11]);
+    for (const slice of ['transitions', 'findings', 'lag']) {
+      expect((await h.app.inject({ method: 'GET', url: `/v1/zones/example./${slice}` })).statusCode).toBe(200);
+    }
+    expect(calls).toEqual({ whole: 1, header: 4 });
+    await put(8_000, [11, 12]); // a newer analysis under the same id
+    expect(await tagsServed()).toEqual([11, 12]);
+    expect(calls).toEqual({ whole: 2, header: 5 });
+  });
+
   it('computes on demand when nothing is stored, from the stored observations, and stores it', async () => {
     h = await harness({ analysis: { analyzer: standIn, live: { intervalMs: 60_000 } } });
     await storeBatch(h, 1, [[101], [101, 102], [102]]);
