@@ -16,16 +16,13 @@
 // Build first (npm run eval:lab does). Exit code 0 when it ran (targets are reported, not enforced),
 // 1 on an error; the JSON summary (--json) is what test/eval-lab.test.ts asserts on.
 
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
-import { openSync, closeSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { parseArgs } from 'node:util';
+import { freePort, runToEnd, startNode, waitFor } from './lib/processes.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const COLLECTOR_CLI = join(ROOT, 'packages/collector/dist/cli.js');
@@ -42,62 +39,6 @@ export const EVAL_RESOLVERS = [
 ];
 
 const log = (msg) => process.stderr.write(`[eval-lab ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => ok(port));
-    });
-  });
-}
-
-/** A child process with stdout+stderr in a log file; stop() = SIGTERM, then SIGKILL, by its PID only. */
-function startProcess(name, args, logFile) {
-  const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, args, { stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  const exited = once(child, 'exit');
-  let done = false;
-  exited.then(() => { done = true; }, () => { done = true; });
-  return {
-    name, pid: child.pid, logFile,
-    running: () => !done,
-    async stop(graceMs = 10_000) {
-      if (done) return;
-      process.kill(child.pid, 'SIGTERM');
-      const t = await Promise.race([exited.then(() => 'exited'), sleep(graceMs, 'timeout')]);
-      if (t === 'timeout' && !done) {
-        process.kill(child.pid, 'SIGKILL');
-        await exited;
-      }
-    },
-  };
-}
-
-async function runToEnd(args, timeoutMs = 30_000) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (b) => { out += b; });
-  child.stderr.on('data', (b) => { out += b; });
-  const timer = setTimeout(() => process.kill(child.pid, 'SIGKILL'), timeoutMs);
-  const [code] = await once(child, 'exit');
-  clearTimeout(timer);
-  if (code !== 0) throw new Error(`${args.slice(0, 2).join(' ')} exited ${code}: ${out.slice(-2000)}`);
-  return out;
-}
-
-async function waitFor(what, fn, timeoutMs, intervalMs = 100) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(intervalMs);
-  }
-}
 
 async function api(c, method, path, body) {
   const r = await fetch(`${c.url}${path}`, {
@@ -146,7 +87,7 @@ async function runSeed(mods, cfg, seed) {
   const result = { seed, speed, interval_s: intervalS, jitter_pct: jitter, zones: [], resolvers: [] };
   try {
     const port = await freePort();
-    const collector = startProcess('collector', [COLLECTOR_CLI, 'serve', '--listen', `127.0.0.1:${port}`, '--data-dir', join(dir, 'data'),
+    const collector = startNode('collector', [COLLECTOR_CLI, 'serve', '--listen', `127.0.0.1:${port}`, '--data-dir', join(dir, 'data'),
       '--admin-token-file', join(dir, 'admin-token')], join(dir, 'collector.log'));
     started.push(collector);
     const c = { url: `http://127.0.0.1:${port}`, token: '' };
@@ -175,7 +116,7 @@ async function runSeed(mods, cfg, seed) {
     // observations, which the analyzer skips
     const planned = resolvers.map((rs, i) => ({ ...rs, address: `${cfg.base}.1.${i + 1}`, port: 53 }));
     for (const rr of planned) {
-      started.push(startProcess(`agent-${rr.id}`, [AGENT_CLI, 'run', '--collector', c.url, '--state-dir', join(dir, `agent-${rr.id}`),
+      started.push(startNode(`agent-${rr.id}`, [AGENT_CLI, 'run', '--collector', c.url, '--state-dir', join(dir, `agent-${rr.id}`),
         '--resolver', `${rr.address}:${rr.port}`, '--jitter', String(jitter), '--batch-max-age', '300ms',
         '--timeout', '400ms', '--retries', '1', '--log-level', 'info'],
       join(dir, `agent-${rr.id}.log`)));
