@@ -1,18 +1,19 @@
 // A Store that reports every successful insert of observations (or, when the writer folds runs, of the
 // runs folded from them, which follow the rows): what the live analysis needs to know which zones
 // changed, without touching the writer. Every other member is the wrapped store's own.
-import type { ObservationRow, RunRecord, Store } from '../storage/types.js';
+import type { Store } from '../storage/types.js';
 
 export function notifyingStore(
   store: Store, onStored: (rows: readonly { zone: string }[]) => void, after: 'observations' | 'runs' = 'observations',
 ): Store {
-  const insertObservations = async (rows: readonly ObservationRow[]): Promise<void> => {
-    await store.insertObservations(rows);
-    if (after === 'observations') onStored(rows);
+  // every argument passes through as it came (the runs insert has optional ones: samples, extents)
+  const insertObservations = async (...args: Parameters<Store['insertObservations']>): Promise<void> => {
+    await store.insertObservations(...args);
+    if (after === 'observations') onStored(args[0]);
   };
-  const insertRuns = async (records: readonly RunRecord[]): Promise<void> => {
-    await store.insertRuns(records);
-    if (after === 'runs') onStored(records);
+  const insertRuns = async (...args: Parameters<Store['insertRuns']>): Promise<void> => {
+    await store.insertRuns(...args);
+    if (after === 'runs') onStored(args[0]);
   };
   const bound = new Map<PropertyKey, unknown>();
   return new Proxy(store, {

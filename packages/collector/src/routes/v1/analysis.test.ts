@@ -182,8 +182,9 @@ describe('live mode', () => {
     }
   });
 
-  it('an analyzer that reads stored runs is given them: the runs of each flush are written before the zone is analysed', async () => {
+  it('an analyzer that reads stored runs is given them, with the raw sample of every answer run: the runs of each flush are written before the zone is analysed', async () => {
     const seen: number[] = [];
+    const sampled: [number, number][] = []; // [answer runs, of them with their raw sample stored]
     const fromRuns: ZoneAnalyzer = {
       name: 'stand-in runs 0',
       analyze: standIn.analyze,
@@ -192,6 +193,9 @@ describe('live mode', () => {
         for await (const chunk of store.streamRuns({ zone })) runs.push(...chunk);
         const observations = runs.filter((r) => r.kind === 'vantage').reduce((n, r) => n + r.observations, 0);
         seen.push(observations);
+        const answers = runs.filter((r) => r.kind === 'answer');
+        const raw = await store.runSamples(zone, answers.map((r) => ({ agent_id: r.agent_id, seq: r.seq, idx: r.idx })));
+        sampled.push([answers.length, answers.filter((r) => (raw.get(`${r.agent_id}/${r.seq}/${r.idx}`)?.length ?? 0) > 0).length]);
         if (observations === 0) return null;
         const items = standIn.analyze(zone, [], window);
         return { items, observations, window: { ...window, fromMs: Math.min(...runs.map((r) => r.first_ms)) } };
@@ -204,6 +208,8 @@ describe('live mode', () => {
     const stored = await h.store.latestAnalysis('example.');
     expect(stored?.header).toMatchObject({ analysis_id: 'live', mode: 'live', observations: 3, analyzer: 'stand-in runs 0', from_ms: NOW - 10_000 });
     expect(seen[0]).toBe(3); // never a pass between the rows and their runs
+    // the live analysis wraps the writer's store (notify-store.ts): every argument of insertRuns must reach the store
+    expect(sampled[0]).toEqual([3, 3]);
   });
 
   it('/v1/live without an analyzer is refused before the upgrade (404 KTO_ERR_API_NO_ANALYSIS)', async () => {
