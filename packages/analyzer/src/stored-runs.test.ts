@@ -13,11 +13,11 @@ import type { Scenario } from '@kto/lab';
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../collector/src/testing/memory-store.js';
 import { analyzeZone } from './analyze.js';
-import { analyzeZoneFromRuns } from './stored-runs.js';
+import { analyzeZoneFromRuns, analyzeZoneIfRunsCover } from './stored-runs.js';
 import { failedRow, synthesizeObservations } from './testing/synthesize.js';
 import type { ZoneAnalysis } from './types.js';
 
-/** Stores rows as the collector's writer does: per flush, the rows, then the runs folded from them. */
+/** Stores rows as the collector's writer does: per flush, the rows, then the runs folded from them (whole rows for new runs, extents for the others). */
 async function ingest(rows: readonly ObservationRow[], opts: { flushRows?: number; maxVantages?: number; store?: MemoryStore } = {}): Promise<MemoryStore> {
   const store = opts.store ?? new MemoryStore();
   const folder = new RunFolder(opts.maxVantages ?? 2);
@@ -28,7 +28,7 @@ async function ingest(rows: readonly ObservationRow[], opts: { flushRows?: numbe
     await store.insertObservations(chunk);
     folder.load(await store.vantageRuns(folder.missing(chunk)));
     const folded = folder.fold(chunk, folder.nextVersion(version++));
-    await store.insertRuns(folded.runs, folded.samples);
+    await store.insertRuns(folded.runs, folded.samples, folded.extended);
   }
   return store;
 }
@@ -156,7 +156,7 @@ describe('bad input through stored runs', () => {
       await store.insertObservations(chunk);
       folder.load(await store.vantageRuns(folder.missing(chunk)));
       const folded = folder.fold(chunk, folder.nextVersion(Date.now()));
-      await store.insertRuns(folded.runs, folded.samples);
+      await store.insertRuns(folded.runs, folded.samples, folded.extended);
     }
     const expected = analyzeZone(baseRows, { zone: base.zone });
     const before = await fromRuns(store, base.zone);
@@ -167,5 +167,22 @@ describe('bad input through stored runs', () => {
     const result = await rebuildZoneRuns(store, base.zone);
     expect(result.rows).toBe(baseRows.length);
     expect(json(await fromRuns(store, base.zone))).toEqual(json(expected));
+  });
+
+  it('runs whose raw samples were never stored: not taken as covering the zone (signatures could not be verified); a rebuild stores them', async () => {
+    const store = new MemoryStore();
+    const folder = new RunFolder();
+    await store.insertObservations(baseRows);
+    const folded = folder.fold(baseRows, folder.nextVersion(1));
+    await store.insertRuns(folded.runs); // the samples lost on the way
+    const now = base.toMs(10_000);
+    const without = await analyzeZoneIfRunsCover(store, base.zone, now);
+    expect(without.result).toBeNull();
+    expect(without.reason).toMatch(/raw samples of the runs are missing/);
+    await rebuildZoneRuns(store, base.zone);
+    const rebuilt = await analyzeZoneIfRunsCover(store, base.zone, now);
+    expect(rebuilt.reason).toBeNull();
+    expect(rebuilt.result?.missingRaw).toBe(0);
+    expect(json((rebuilt.result as { analysis: ZoneAnalysis }).analysis)).toEqual(json(analyzeZone(stored(baseRows), { zone: base.zone, now })));
   });
 });

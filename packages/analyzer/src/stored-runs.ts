@@ -2,8 +2,9 @@
 // (packages/collector/src/runs/fold.ts, table `runs`), so a zone's year is read as some thousands of run
 // rows instead of tens of millions of observations. This file turns them into the RunSet that buildRuns
 // (runs.ts) would have made from the rows, fetching in one query only the raw responses the analysis
-// decodes (one per distinct RRSIG window set, and the DNSKEY answer of each key set: the runs table keeps
-// the raw bytes of each run's first row), and analyses it.
+// decodes (one per distinct RRSIG window set, and the DNSKEY answer of each key set: table run_samples
+// keeps the raw bytes of each run's first row), and analyses it. The store gives each run as it is now
+// (its row in `runs` with its latest extent from `run_extents`: Store.streamRuns).
 //
 // Exact (same RunSet, hence the same analysis as from rows) for every vantage point observed by one
 // agent, when the window covers whole runs and no row came late (`late` rows are counted at ingest and
@@ -394,6 +395,8 @@ export interface StoredAnalysis {
   runs: number;
   /** Raw responses fetched. */
   raws: number;
+  /** Raw responses the analysis needed (to verify signatures) that are not in run_samples. */
+  missingRaw: number;
   /** Stored rows not in the runs (they came late; a rebuild folds them). */
   late: number;
   timings: { readMs: number; rawMs: number; analyzeMs: number };
@@ -414,13 +417,18 @@ export async function analyzeZoneFromRuns(store: Store, options: AnalyzeOptions)
   const stored = runSetFromStored(records);
   const raws = await store.runSamples(zone, stored.wanted);
   stored.attachRaw(raws);
+  let missingRaw = 0;
+  for (const k of stored.wanted) if (!raws.has(`${k.agent_id}/${k.seq}/${k.idx}`)) missingRaw++;
   const t2 = performance.now();
   const analysis = analyzeRunSet(stored.runs, options);
+  if (missingRaw > 0) {
+    analysis.quality.notes.push(`${missingRaw} raw responses the stored runs point to are missing from run_samples: their signatures were not verified; run \`kto-collector rebuild-runs\``);
+  }
   if (stored.late > 0) {
     analysis.quality.notes.push(`${stored.late} observations reached the collector after later ones of their vantage point and are not in the stored runs: run \`kto-collector rebuild-runs\` to fold them`);
   }
   const t3 = performance.now();
-  return { analysis, runs: records.length, raws: raws.size, late: stored.late, timings: { readMs: t1 - t0, rawMs: t2 - t1, analyzeMs: t3 - t2 } };
+  return { analysis, runs: records.length, raws: raws.size, missingRaw, late: stored.late, timings: { readMs: t1 - t0, rawMs: t2 - t1, analyzeMs: t3 - t2 } };
 }
 
 /** A zone's whole history from its runs when they hold every stored row of it, else why not. */
@@ -438,5 +446,6 @@ export async function analyzeZoneIfRunsCover(store: Store, zone: string, now: nu
     return { result: null, observations: rows, reason: `the stored runs hold ${result.analysis.quality.rows} of ${rows} stored rows (rows stored before the runs table, or a crash): run \`kto-collector rebuild-runs\`` };
   }
   if (result.late > 0) return { result: null, observations: rows, reason: `${result.late} rows came late and are not in the runs: run \`kto-collector rebuild-runs\`` };
+  if (result.missingRaw > 0) return { result: null, observations: rows, reason: `${result.missingRaw} raw samples of the runs are missing: run \`kto-collector rebuild-runs\`` };
   return { result, observations: rows, reason: null };
 }
