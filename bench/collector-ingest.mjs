@@ -3,7 +3,8 @@
 // the store's raw insert rate for the same rows in the same run (issue: ingest >= 0.8 x raw, and
 // >= 100k observations/s into chdb on a 2-core machine). Needs the build (`npx tsc -b`). One JSON line.
 //
-//   node bench/collector-ingest.mjs [--batches 160] [--agents 4] [--window 16] [--modes inproc,http,ws]
+//   node bench/collector-ingest.mjs [--batches 160] [--agents 4] [--window 16]
+//                                   [--modes inproc-without-runs,inproc,http,ws]
 //                                   [--insert-max-rows 10000] [--cpu-profile-dir DIR]
 //
 // Observations: DNSKEY answers as an agent makes them: the agent's own Querier (packages/agent/dist)
@@ -19,6 +20,8 @@
 //           ratios use the mean). The TSV encoding of the same rows is also timed alone.
 //   inproc  Ingestor.ingestBatch (what both ingest routes call) of build(opts), `agents x window`
 //           batches in flight.
+//   inproc-without-runs  the same with the writer's RunFolder removed (no runs folded or written):
+//           what folding runs at ingest costs, in the same run.
 //   http    POST /v1/ingest, `agents` clients with `window` requests in flight each (keep-alive).
 //   ws      /v1/ingest/ws, one WebSocket per agent (Hello/Welcome), `window` batches in flight each.
 // HTTP and WebSocket clients run in a worker thread (the agents are other hosts; their JS must not
@@ -48,6 +51,7 @@ const { Ack, AckStatus, AgentMessage, BatchBody, CollectorMessage, SignedBatch }
 const OBS_PER_BATCH = 1000;
 const ZONES = 10_000;
 const RAW_ROWS_PER_CALL = 10_000;
+const MODES = ['inproc-without-runs', 'inproc', 'http', 'ws'];
 
 if (isMainThread) await main();
 else await runClients(workerData);
@@ -61,7 +65,7 @@ async function main() {
       batches: { type: 'string', default: '160' },
       agents: { type: 'string', default: '4' },
       window: { type: 'string', default: '16' },
-      modes: { type: 'string', default: 'inproc,http,ws' },
+      modes: { type: 'string', default: 'inproc-without-runs,inproc,http,ws' },
       'insert-max-rows': { type: 'string', default: '10000' },
       'cpu-profile-dir': { type: 'string' },
     },
@@ -72,7 +76,7 @@ async function main() {
   const window = Number(args.window);
   const insertMaxRows = Number(args['insert-max-rows']);
   const modes = args.modes.split(',').filter((m) => m !== '');
-  for (const m of modes) if (!['inproc', 'http', 'ws'].includes(m)) throw new Error(`unknown mode ${m} (inproc, http, ws)`);
+  for (const m of modes) if (!MODES.includes(m)) throw new Error(`unknown mode ${m} (${MODES.join(', ')})`);
 
   let build;
   let openStore;
@@ -235,7 +239,7 @@ async function rawPhase(openStore, dataDir, database, chunks) {
 }
 
 async function ingestPhase({ mode, build, openStore, dataDir, set, agentsN, window, insertMaxRows }) {
-  const store = await openStore({ mode: 'chdb', dataDir, database: `kto_bench_${mode}` });
+  const store = await openStore({ mode: 'chdb', dataDir, database: `kto_bench_${mode.replaceAll('-', '_')}` });
   await store.migrate();
   const adminToken = 'bench-admin-token';
   const app = build({
@@ -243,6 +247,8 @@ async function ingestPhase({ mode, build, openStore, dataDir, set, agentsN, wind
     limits: { agentRatePerS: 1e9, agentBurst: 1e9 },
     insert: { maxRows: insertMaxRows },
   });
+  // The writer without its RunFolder folds and writes no runs (WriterDeps.runs absent), as before runs existed.
+  if (mode === 'inproc-without-runs') delete app.kto.writer.deps.runs;
   let closed = false;
   try {
     await app.ready();
@@ -254,7 +260,7 @@ async function ingestPhase({ mode, build, openStore, dataDir, set, agentsN, wind
     let cpu;
     let elu;
     let clientBusy;
-    if (mode === 'inproc') {
+    if (mode.startsWith('inproc')) {
       const cpu0 = process.cpuUsage();
       const elu0 = performance.eventLoopUtilization();
       const t0 = performance.now();
@@ -312,6 +318,7 @@ async function ingestPhase({ mode, build, openStore, dataDir, set, agentsN, wind
       // share of the phase spent waiting for inserts, observations and ledger rows
       insert_observations_share: round2((ins.observations - ins0.observations) * 1000 / ms),
       insert_ledger_share: round2((ins.batches - ins0.batches) * 1000 / ms),
+      insert_runs_share: round2((ins.runs - ins0.runs) * 1000 / ms),
       inserts: ins.count - ins0.count,
     };
   } finally {
@@ -322,7 +329,7 @@ async function ingestPhase({ mode, build, openStore, dataDir, set, agentsN, wind
 
 /** Sum of the insert durations the collector recorded (kto_collector_insert_duration_seconds), by table. */
 async function insertSeconds(app) {
-  const out = { observations: 0, batches: 0, count: 0 };
+  const out = { observations: 0, batches: 0, runs: 0, count: 0 };
   for (const v of (await app.kto.metrics.insertDuration.get()).values) {
     if (v.metricName?.endsWith('_sum')) out[v.labels.table] = v.value;
     if (v.metricName?.endsWith('_count') && v.labels.table === 'observations') out.count = v.value;

@@ -8,7 +8,8 @@
 // Seeding (not timed): the answers are described as content periods (one per series and content);
 // the rows are generated server-side from them (INSERT ... SELECT ... ARRAY JOIN range(from, to)), and
 // the runs by the collector's own fold (RunFolder) over the same rows generated in JS, in time order,
-// as the writer folds them at ingest. A small zone seeded the same way checks that the two agree: its
+// as the writer folds them at ingest, and stored as ingest leaves them: every run's whole row (`runs`)
+// and its extent (`run_extents`, migration 0013). A small zone seeded the same way checks that the two agree: its
 // analysis from runs must equal its analysis from rows (`check_equal`).
 //
 // Timed: (a) the run path, analyzeZoneFromRuns (read the year's runs, fetch the raw samples, build the
@@ -310,6 +311,13 @@ async function seed(store, driver, db, zone, vpCount, days) {
   const { runs: records, samples } = foldRows(zone, series, ticks, Date.now(), slice);
   const t2 = performance.now();
   for (let i = 0; i < Math.max(records.length, samples.length); i += 50_000) await store.insertRuns(records.slice(i, i + 50_000), samples.slice(i, i + 50_000));
+  // At ingest a run's whole row is written when it starts and its extent (run_extents, migration 0013) by
+  // every later flush that extends or closes it, so nearly every run has both: read them that way.
+  for (const r of records) r.version += 1;
+  for (let i = 0; i < records.length; i += 50_000) {
+    const chunk = records.slice(i, i + 50_000);
+    await store.insertRuns(chunk, [], new Set(chunk));
+  }
   const t3 = performance.now();
   return { rows: series.length * ticks, periods: periodRows, runs: records.length, rowsMs: t1 - t0, foldMs: t2 - t1, runsMs: t3 - t2 };
 }

@@ -239,6 +239,57 @@ describe('BatchWriter with runs', () => {
     expect(observed(await current())).toBe(10);
   });
 
+  it('folds while the observations are inserted, and writes the runs only once the rows are stored', async () => {
+    const folder = new RunFolder();
+    const w = writer(folder);
+    store.faults.insertDelayMs = 500;
+    const a = watch(w.submit(answers('a', 1, 10), draft('a', 1, 10)));
+    await vi.advanceTimersByTimeAsync(1_100);
+    expect(folder.size).toBe(1); // folded ...
+    expect(store.calls.inserts).toEqual([]); // ... before the rows are in
+    await vi.advanceTimersByTimeAsync(500);
+    expect(a.state).toBe('resolved');
+    expect(store.calls.inserts).toEqual(['observations', 'runs', 'batches']);
+    expect(observed(await current())).toBe(10);
+  });
+
+  it('rows the store refuses are not in the runs: their resent batch is folded once', async () => {
+    const folder = new RunFolder();
+    const w = writer(folder);
+    store.faults.insertError = new KtoError('KTO_ERR_STORE_QUERY', 'rejected by the store');
+    const a = watch(w.submit(answers('a', 1, 10), draft('a', 1, 10)));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(a.state).toBe('rejected');
+    expect(folder.size).toBe(0); // what was folded of them is forgotten
+    const again = watch(w.submit(answers('a', 1, 10), draft('a', 1, 10)));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(again.state).toBe('resolved');
+    const runs = await current();
+    expect(observed(runs)).toBe(10);
+    expect(runs.filter((r) => r.kind === 'vantage').map((r) => [r.late, r.duplicates])).toEqual([[0, 0]]);
+    expect(runs.filter((r) => r.kind === 'answer').map((r) => r.count)).toEqual([10]);
+  });
+
+  it('a fold that cannot read the store while it is down is done again once the rows are stored', async () => {
+    const folder = new RunFolder();
+    const w = writer(folder);
+    const a = watch(w.submit(answers('a', 1, 10), draft('a', 1, 10)));
+    await vi.advanceTimersByTimeAsync(1_000);
+    // a restarted collector: its vantage points are read from the store, which is down at its first flush
+    const w2 = writer(new RunFolder());
+    store.faults.unavailable = true;
+    const later = answers('a', 2, 5).map((r) => ({ ...r, observed_at_ms: r.observed_at_ms + 60_000 }));
+    const b = watch(w2.submit(later, draft('a', 2, 5)));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(b.state).toBe('pending');
+    store.faults.unavailable = false;
+    await vi.advanceTimersByTimeAsync(200);
+    expect([a.state, b.state]).toEqual(['resolved', 'resolved']);
+    const runs = await current();
+    expect(observed(runs)).toBe(15);
+    expect(runs.filter((r) => r.kind === 'answer').map((r) => r.count)).toEqual([15]);
+  });
+
   it('runs the store refuses are given up (batches still acknowledged); the zone is rebuilt from rows', async () => {
     const folder = new RunFolder();
     const w = writer(folder);

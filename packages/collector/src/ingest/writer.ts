@@ -4,9 +4,14 @@
 // One flush runs at a time. While the store is unavailable the flush retries with backoff and keeps
 // its rows; new batches keep queueing until the caller's backpressure limit (pendingRows) stops them.
 // With a RunFolder, each flush also folds its rows into the zones' runs (runs/fold.ts) and writes the
-// changed run rows after the observations and before the ledger. Runs are derived data: when they cannot
-// be written (refused, or abandoned at shutdown) the batches are still acknowledged, the folder forgets
-// those vantage points, and the log names the zones whose runs `kto-collector rebuild-runs` must redo.
+// changed run rows after the observations and before the ledger: whole rows for the runs that started,
+// the narrow extent rows (migration 0013) for those it extended. The fold needs no stored row, so it runs
+// (with the store reads of vantage points not in memory) while the observations insert is in progress:
+// the JavaScript of the fold and the engine's insert then share the two cores instead of taking turns.
+// If the rows are then not stored, the folder forgets what it folded (re-read from the store next time).
+// Runs are derived data: when they cannot be written (refused, or abandoned at shutdown) the batches are
+// still acknowledged, the folder forgets those vantage points, and the log names the zones whose runs
+// `kto-collector rebuild-runs` must redo.
 import { isKtoError, KtoError } from '@kto/core';
 import type { FastifyBaseLogger } from 'fastify';
 import { STORE_UNAVAILABLE } from '../errors.js';
@@ -160,6 +165,8 @@ export class BatchWriter {
     let observationsStored = total === 0; // batches without observations only need their ledger rows
     let runsStored = this.deps.runs === undefined || total === 0;
     const folded: { result: FoldResult | null } = { result: null }; // folded once, written until it lands
+    // folded while the observations are inserted; writeRuns folds then if this could not
+    let folding = runsStored ? null : this.foldRuns(chunk, folded);
     let uncertain = false; // a failed insert may still have landed (e.g. the server finished after a timeout)
     let backoff = this.opts.retryInitialMs;
     for (;;) {
@@ -178,6 +185,10 @@ export class BatchWriter {
           observationsStored = true;
         }
         if (!runsStored) {
+          if (folding !== null) {
+            await folding;
+            folding = null;
+          }
           await this.writeRuns(chunk, folded);
           runsStored = true;
         }
@@ -194,6 +205,7 @@ export class BatchWriter {
           // every other batch. Give these batches back to their agents (RETRY).
           this.deps.logger?.error({ err, rows: total, batches: chunk.length }, 'observation insert failed');
           const e = new KtoError('KTO_ERR_INGEST_STORE_FAILED', 'storage refused the insert', undefined, { cause: err });
+          await this.unfold(folding, folded);
           for (const p of chunk) p.reject(e);
           return;
         }
@@ -208,6 +220,7 @@ export class BatchWriter {
             for (const p of chunk) p.resolve();
           } else {
             const e = new KtoError('KTO_ERR_INGEST_SHUTTING_DOWN', 'the collector shut down before storing this batch');
+            await this.unfold(folding, folded);
             for (const p of chunk) p.reject(e);
           }
           return;
@@ -219,21 +232,44 @@ export class BatchWriter {
     }
   }
 
+  /** Loads the vantage points of the chunk that are not in memory, then folds its rows. */
+  private async fold(chunk: Pending[]): Promise<FoldResult> {
+    const folder = this.deps.runs as RunFolder;
+    const rows = chunk.length === 1 ? (chunk[0] as Pending).rows : chunk.flatMap((p) => p.rows);
+    const missing = folder.missing(rows);
+    if (missing.length > 0) folder.load(await this.store.vantageRuns(missing));
+    return folder.fold(rows, folder.nextVersion(this.deps.now()));
+  }
+
   /**
-   * Folds the chunk's rows into runs (once: `folded` keeps them across attempts) and writes them. A
-   * store that is unavailable throws (the flush retries); any other failure gives the runs up.
+   * The fold started beside the observations insert. It never rejects: when it fails, `folded` stays
+   * empty and writeRuns folds again after the rows are stored (and handles the error as it comes then).
+   */
+  private async foldRuns(chunk: Pending[], folded: { result: FoldResult | null }): Promise<void> {
+    try {
+      folded.result = await this.fold(chunk);
+    } catch {
+      folded.result = null;
+    }
+  }
+
+  /** The chunk's rows will not be stored: forget what was folded of them (the store has the runs before them). */
+  private async unfold(folding: Promise<void> | null, folded: { result: FoldResult | null }): Promise<void> {
+    if (folding !== null) await folding;
+    if (folded.result !== null) this.deps.runs?.forget(folded.result.runs);
+    folded.result = null;
+  }
+
+  /**
+   * Writes the chunk's runs, folding them first if that has not been done (once: `folded` keeps them
+   * across attempts). A store that is unavailable throws (the flush retries); any other failure gives
+   * the runs up.
    */
   private async writeRuns(chunk: Pending[], folded: { result: FoldResult | null }): Promise<void> {
-    const folder = this.deps.runs as RunFolder;
     try {
-      if (folded.result === null) {
-        const rows = chunk.length === 1 ? (chunk[0] as Pending).rows : chunk.flatMap((p) => p.rows);
-        const missing = folder.missing(rows);
-        if (missing.length > 0) folder.load(await this.store.vantageRuns(missing));
-        folded.result = folder.fold(rows, folder.nextVersion(this.deps.now()));
-      }
+      const result = (folded.result ??= await this.fold(chunk));
       const t0 = performance.now();
-      await this.store.insertRuns(folded.result.runs, folded.result.samples);
+      await this.store.insertRuns(result.runs, result.samples, result.extended);
       this.deps.metrics?.insertDuration.observe({ table: 'runs' }, (performance.now() - t0) / 1000);
     } catch (err) {
       if (isKtoError(err, STORE_UNAVAILABLE)) throw err;

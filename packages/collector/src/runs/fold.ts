@@ -40,10 +40,16 @@ interface VantageState {
   lastT: number;
 }
 
-/** What one fold() changed: run rows to write, and the raw responses of the runs that started. */
+/**
+ * What one fold() changed: run rows to write, and the raw responses of the runs that started.
+ * `extended` holds the rows of `runs` that existed before this fold (read from the store or made by an
+ * earlier fold of this folder): when every fold's result is written (as the writer does), their whole
+ * rows are stored already and only their extent columns need writing (Store.insertRuns).
+ */
 export interface FoldResult {
   runs: RunRecord[];
   samples: RunSample[];
+  extended: Set<RunRecord>;
 }
 
 const keyOf = (zone: string, agentId: string, server: string): string => `${zone}\n${agentId}\n${server}`;
@@ -179,6 +185,7 @@ export class RunFolder {
       }
     }
     const changed = new Set<RunRecord>();
+    const created = new Set<RunRecord>();
     const samples: RunSample[] = [];
     let v: VantageState | undefined;
     let vk = '';
@@ -191,6 +198,7 @@ export class RunFolder {
         v = this.vantages.get(k);
         if (v === undefined) {
           const rec = emptyRunRecord(r.zone, r.agent_id, r.server, 0, 'vantage', t);
+          created.add(rec);
           rec.seq = r.seq;
           rec.idx = r.idx;
           rec.vantage_kind = r.vantage_kind;
@@ -240,12 +248,15 @@ export class RunFolder {
       if (r.status !== 'ok' || r.rcode !== RCODE_NOERROR) {
         vr.failed++;
         const f = s.failure;
-      const nf = this.failure(s, r, t, version);
-      if (f !== null && f !== nf) {
-        f.open = 0;
-        changed.add(f);
-      }
-      changed.add(nf);
+        const nf = this.failure(s, r, t, version);
+        if (f !== nf) {
+          created.add(nf);
+          if (f !== null) {
+            f.open = 0;
+            changed.add(f);
+          }
+        }
+        changed.add(nf);
         continue;
       }
       if (r.tc === 1 && r.tc_retry !== 1) {
@@ -263,6 +274,7 @@ export class RunFolder {
       if (run === null || !sameContent(run, r)) {
         windowsOf(s, r);
         run = emptyRunRecord(r.zone, r.agent_id, r.server, r.qtype, 'answer', t);
+        created.add(run);
         run.seq = r.seq;
         run.idx = r.idx;
         run.has_prev = s.lastT === -Infinity ? 0 : 1;
@@ -320,14 +332,18 @@ export class RunFolder {
       s.lastIdx = r.idx;
     }
     const out = [...changed];
-    for (const rec of out) rec.version = version;
+    const extended = new Set<RunRecord>();
+    for (const rec of out) {
+      rec.version = version;
+      if (!created.has(rec)) extended.add(rec);
+    }
     if (version > this.lastVersion) this.lastVersion = version;
     while (this.vantages.size > this.maxVantages) {
       const oldest = this.vantages.keys().next();
       if (oldest.done === true) break;
       this.vantages.delete(oldest.value);
     }
-    return { runs: out, samples };
+    return { runs: out, samples, extended };
   }
 
   private failure(s: SeriesState, r: ObservationRow, t: number, version: number): RunRecord {

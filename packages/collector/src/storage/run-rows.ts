@@ -1,4 +1,4 @@
-// Row codecs of `runs` and `run_samples` (migration 0012): the column lists in insert order and the
+// Row codecs of `runs` and `run_samples` (migration 0012) and `run_extents` (0013): the column lists in insert order and the
 // TabSeparated encoders (each value checked against its column's type). JSONEachRow results of
 // RUN_COLUMNS are RunRecords as parsed (64-bit integers come as numbers); streamRuns reads them packed.
 import type { RunRecord, RunSample } from './types.js';
@@ -174,6 +174,66 @@ export function encodeRuns(records: readonly RunRecord[]): Buffer {
     w.uintArray(r.qtypes, MAX_UINT16, 'qtypes'); w.tab();
     w.uint(r.rebuilt_ms, MAX_UINT64, 'rebuilt_ms'); w.tab();
     w.uint(r.open, MAX_UINT8, 'open');
+    w.newline();
+  }
+  return w.finish();
+}
+
+/** The key of a run row (runs and run_extents). */
+export const RUN_KEY_COLUMNS = ['zone', 'agent_id', 'server', 'qtype', 'kind', 'first_ms', 'seq', 'idx'] as const satisfies readonly (keyof RunRecord)[];
+
+/** The columns a flush changes when it extends a run already stored (run_extents, migration 0013), version first. */
+export const RUN_EXTENT_COLUMNS = [
+  'version', 'last_ms', 'count', 'last_seq', 'last_idx', 'max_ttl', 'expired_at_ms', 'expiring_at_ms', 'serials', 'last_serial',
+  'ede_codes', 'open', 'observations', 'used', 'duplicates', 'failed', 'truncated', 'malformed', 'without_raw', 'late', 'deltas',
+  'provisional', 'long_gaps', 'min_upload_delay', 'qtypes',
+] as const satisfies readonly (keyof RunRecord)[];
+
+/** Columns of run_extents in insert order. */
+export const RUN_EXTENT_ROW_COLUMNS = [...RUN_KEY_COLUMNS, ...RUN_EXTENT_COLUMNS] as const;
+
+/** Bytes per extent row reserved up front. */
+const EXTENT_ROW_ESTIMATE = 192;
+
+/** One TabSeparated payload of the extents of `records`, columns in RUN_EXTENT_ROW_COLUMNS order. */
+export function encodeRunExtents(records: readonly RunRecord[]): Buffer {
+  const w = new TsvWriter(EXTENT_ROW_ESTIMATE * records.length);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as RunRecord;
+    w.row = i;
+    w.string(r.zone, 'zone'); w.tab();
+    w.string(r.agent_id, 'agent_id'); w.tab();
+    w.string(r.server, 'server'); w.tab();
+    w.uint(r.qtype, MAX_UINT16, 'qtype'); w.tab();
+    w.string(r.kind, 'kind'); w.tab();
+    w.uint(r.first_ms, MAX_UINT64, 'first_ms'); w.tab();
+    w.uint(r.seq, MAX_UINT64, 'seq'); w.tab();
+    w.uint(r.idx, MAX_UINT32, 'idx'); w.tab();
+    w.uint(r.version, MAX_UINT64, 'version'); w.tab();
+    w.uint(r.last_ms, MAX_UINT64, 'last_ms'); w.tab();
+    w.uint(r.count, MAX_UINT64, 'count'); w.tab();
+    w.uint(r.last_seq, MAX_UINT64, 'last_seq'); w.tab();
+    w.uint(r.last_idx, MAX_UINT32, 'last_idx'); w.tab();
+    w.uint(r.max_ttl, MAX_UINT32, 'max_ttl'); w.tab();
+    w.uint(r.expired_at_ms, MAX_UINT64, 'expired_at_ms'); w.tab();
+    w.uint(r.expiring_at_ms, MAX_UINT64, 'expiring_at_ms'); w.tab();
+    w.uintArray(r.serials, MAX_UINT64, 'serials'); w.tab();
+    w.int(r.last_serial, 'last_serial'); w.tab();
+    w.uintArray(r.ede_codes, MAX_UINT16, 'ede_codes'); w.tab();
+    w.uint(r.open, MAX_UINT8, 'open'); w.tab();
+    w.uint(r.observations, MAX_UINT64, 'observations'); w.tab();
+    w.uint(r.used, MAX_UINT64, 'used'); w.tab();
+    w.uint(r.duplicates, MAX_UINT64, 'duplicates'); w.tab();
+    w.uint(r.failed, MAX_UINT64, 'failed'); w.tab();
+    w.uint(r.truncated, MAX_UINT64, 'truncated'); w.tab();
+    w.uint(r.malformed, MAX_UINT64, 'malformed'); w.tab();
+    w.uint(r.without_raw, MAX_UINT64, 'without_raw'); w.tab();
+    w.uint(r.late, MAX_UINT64, 'late'); w.tab();
+    w.uintArray(r.deltas, MAX_UINT64, 'deltas'); w.tab();
+    w.uint(r.provisional, MAX_UINT64, 'provisional'); w.tab();
+    w.uintArray(r.long_gaps, MAX_UINT64, 'long_gaps'); w.tab();
+    w.int(r.min_upload_delay, 'min_upload_delay'); w.tab();
+    w.uintArray(r.qtypes, MAX_UINT16, 'qtypes');
     w.newline();
   }
   return w.finish();

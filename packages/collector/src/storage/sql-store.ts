@@ -12,7 +12,9 @@ import {
   encodeZone, ENROLMENT_USE_COLUMNS, LEDGER_COLUMNS, OBSERVATION_COLUMNS, TOKEN_COLUMNS, ZONE_COLUMNS,
   type ObservationJson,
 } from './rows.js';
-import { encodeRunSamples, encodeRuns, type PackedRun, RUN_COLUMNS, RUN_SAMPLE_COLUMNS, unpackRun } from './run-rows.js';
+import {
+  encodeRunExtents, encodeRunSamples, encodeRuns, type PackedRun, RUN_COLUMNS, RUN_EXTENT_ROW_COLUMNS, RUN_SAMPLE_COLUMNS, unpackRun,
+} from './run-rows.js';
 import { StoreSql } from './sql.js';
 import type {
   AgentRecord, AnalysisHeader, AnalysisRecord, BatchLedgerEntry, EnrolmentToken, FindingRecord, KeySightingRecord,
@@ -53,6 +55,9 @@ export const STREAM_PAGE_ROWS = 10_000;
 
 /** Vantage points one vantageRuns query asks for (the rest in further queries). */
 const VANTAGES_PER_QUERY = 2_000;
+
+/** Zones one query for the vantage points with stored runs asks for (vantageRuns). */
+const ZONES_PER_QUERY = 5_000;
 
 /** Run samples one runSamples query asks for (the rest in further queries). */
 const SAMPLES_PER_QUERY = 5_000;
@@ -248,12 +253,21 @@ export class SqlStore implements Store {
     }
   }
 
-  async insertRuns(records: readonly RunRecord[], samples: readonly RunSample[] = []): Promise<void> {
+  async insertRuns(records: readonly RunRecord[], samples: readonly RunSample[] = [], extended?: ReadonlySet<RunRecord>): Promise<void> {
     this.open('insertRuns');
-    // payloads first: a bad value refuses both before anything is written; samples before the runs naming them
-    const runs = records.length === 0 ? null : encodeRuns(records);
+    let whole = records;
+    const extents: RunRecord[] = [];
+    if (extended !== undefined && extended.size > 0) {
+      const w: RunRecord[] = [];
+      for (const r of records) (extended.has(r) ? extents : w).push(r);
+      whole = w;
+    }
+    // payloads first: a bad value refuses all before anything is written; samples before the runs naming them
+    const runs = whole.length === 0 ? null : encodeRuns(whole);
+    const ext = extents.length === 0 ? null : encodeRunExtents(extents);
     if (samples.length > 0) await this.driver.insertTsv(this.sql.runSamples, RUN_SAMPLE_COLUMNS, encodeRunSamples(samples), samples.length);
-    if (runs !== null) await this.driver.insertTsv(this.sql.runs, RUN_COLUMNS, runs, records.length);
+    if (runs !== null) await this.driver.insertTsv(this.sql.runs, RUN_COLUMNS, runs, whole.length);
+    if (ext !== null) await this.driver.insertTsv(this.sql.runExtents, RUN_EXTENT_ROW_COLUMNS, ext, extents.length);
   }
 
   async *streamRuns(q: RunQuery): AsyncIterable<RunRecord[]> {
@@ -267,9 +281,19 @@ export class SqlStore implements Store {
 
   async vantageRuns(vantages: readonly VantageKey[]): Promise<RunRecord[]> {
     this.open('vantageRuns');
+    // Only a vantage point with a vantage row has runs to resume from (RunFolder.load): find those first,
+    // by zone, so that vantage points seen for the first time (all of them when a collector starts on
+    // new zones) cost no query by key.
+    const stored = new Set<string>();
+    const zones = [...new Set(vantages.map((v) => v.zone))];
+    for (let i = 0; i < zones.length; i += ZONES_PER_QUERY) {
+      const found = await this.driver.select<VantageKey>(this.sql.selectRunVantages(zones.slice(i, i + ZONES_PER_QUERY)));
+      for (const k of found) stored.add(`${k.zone}\n${k.agent_id}\n${k.server}`);
+    }
+    const wanted = vantages.filter((v) => stored.has(`${v.zone}\n${v.agent_id}\n${v.server}`));
     const out: RunRecord[] = [];
-    for (let i = 0; i < vantages.length; i += VANTAGES_PER_QUERY) {
-      for (const r of await this.driver.select<RunRecord>(this.sql.selectVantageRuns(vantages.slice(i, i + VANTAGES_PER_QUERY)))) out.push(r);
+    for (let i = 0; i < wanted.length; i += VANTAGES_PER_QUERY) {
+      for (const r of await this.driver.select<RunRecord>(this.sql.selectVantageRuns(wanted.slice(i, i + VANTAGES_PER_QUERY)))) out.push(r);
     }
     return out;
   }

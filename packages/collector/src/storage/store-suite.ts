@@ -16,7 +16,7 @@ import { DEFAULT_MIGRATIONS_DIR } from './migrations.js';
 import { openStore } from './index.js';
 import { encodeObservations, OBSERVATION_COLUMNS } from './rows.js';
 import { emptyRunRecord, RUN_COLUMNS } from './run-rows.js';
-import { RunFolder } from '../runs/fold.js';
+import { compareRowOrder, RunFolder } from '../runs/fold.js';
 import { rebuildZoneRuns } from '../runs/rebuild.js';
 import type { AgentRecord, AnalysisRecord, BatchLedgerEntry, ObservationRow, RunRecord, Store, ZoneRecord } from './types.js';
 
@@ -270,6 +270,39 @@ export function storeSuite(label: string, target: StoreSuiteTarget): void {
           // a rebuild marks the vantage point: its rows written before the rebuild no longer count
           await store.insertRuns([{ ...v, version: 10, rebuilt_ms: 10 }, { ...later, version: 10 }]);
           expect((await readRuns(store, { zone })).filter((r) => r.agent_id === 'a1').map((r) => [r.kind, r.first_ms])).toEqual([['vantage', 1_000], ['answer', 8_000]]);
+        });
+      });
+
+      it('runs that later flushes extend are written as extents (migration 0013) and read back current, every column', async () => {
+        await withStore(async (store) => {
+          const zone = 'extents.example.';
+          const rows = runRows(zone).sort(compareRowOrder);
+          const third = Math.ceil(rows.length / 3);
+          const parts = [rows.slice(0, third), rows.slice(third, 2 * third), rows.slice(2 * third)];
+          const folder = new RunFolder();
+          const current = new Map<string, RunRecord>();
+          let extents = 0;
+          for (const [i, part] of parts.entries()) {
+            const f = folder.fold(part, folder.nextVersion(1_700_000_000_000 + i));
+            extents += f.extended.size;
+            await store.insertRuns(f.runs, f.samples, f.extended);
+            for (const r of f.runs) current.set(runKey(r), structuredClone(r));
+          }
+          expect(extents).toBeGreaterThan(0);
+          const expected = sortRuns([...current.values()]);
+          expect(await readRuns(store, { zone })).toEqual(expected);
+          // the window applies to the current rows (an extent's last_ms)
+          const mid = (parts[1]?.[0] as ObservationRow).observed_at_ms;
+          expect(await readRuns(store, { zone, fromMs: mid })).toEqual(expected.filter((r) => r.kind === 'vantage' || r.last_ms >= mid));
+          const vantages = expected.filter((r) => r.kind === 'vantage').map((r) => ({ zone, agent_id: r.agent_id, server: r.server }));
+          expect(sortRuns(await store.vantageRuns(vantages))).toEqual(expected.filter((r) => r.kind === 'vantage' || r.open === 1));
+          // a whole row of a higher version (as a rebuild writes) wins over the extents before it; an older extent does not override it
+          const v = expected.find((r) => r.kind === 'vantage') as RunRecord;
+          const whole = { ...v, version: 1_800_000_000_000, observations: 1 };
+          await store.insertRuns([whole]);
+          const stale = { ...v, version: 1_750_000_000_000, observations: 99 };
+          await store.insertRuns([stale], [], new Set([stale]));
+          expect((await readRuns(store, { zone })).find((r) => runKey(r) === runKey(v))).toEqual(whole);
         });
       });
 

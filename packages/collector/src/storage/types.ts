@@ -366,10 +366,13 @@ export interface Store {
   countObservations(filter?: { agentId?: string; zone?: string }): Promise<number>;
 
   /**
-   * Stores the raw responses of new runs (one INSERT), then the run rows (one INSERT; a rewrite of an
-   * open run replaces it: read with FINAL).
+   * Stores the raw responses of new runs (one INSERT), then the run rows: whole rows in `runs` (one
+   * INSERT; a rewrite of an open run replaces it: read with FINAL), and the records in `extended` (runs
+   * whose whole row is stored already, with the same key, by an earlier call: RunFolder.fold tells which)
+   * as their extent columns only, in `run_extents` (one INSERT; migration 0013). Readers see each run with
+   * the extent of the higher version.
    */
-  insertRuns(records: readonly RunRecord[], samples?: readonly RunSample[]): Promise<void>;
+  insertRuns(records: readonly RunRecord[], samples?: readonly RunSample[], extended?: ReadonlySet<RunRecord>): Promise<void>;
   /**
    * The zone's current runs (latest version of each, rows left from before a rebuild dropped), in chunks;
    * within a vantage point, answer and failure runs in time order.

@@ -8,6 +8,7 @@ import type {
   AgentRecord, AnalysisHeader, AnalysisRecord, BatchLedgerEntry, EnrolmentToken, MigrationReport, ObservationQuery, ObservationRow, RunQuery,
   RunRecord, RunSample, RunSampleKey, Store, VantageKey, ZoneRecord,
 } from '../storage/types.js';
+import { RUN_EXTENT_COLUMNS } from '../storage/run-rows.js';
 import { currentRuns } from '../storage/sql-store.js';
 
 export interface MemoryStoreFaults {
@@ -47,6 +48,12 @@ export interface MemoryStoreCalls {
 
 const key2 = (agentId: string, seq: number): string => `${agentId}\n${seq}`;
 
+/** The columns of a run_extents row past its key (run-rows.ts RUN_EXTENT_COLUMNS). */
+type RunExtent = Pick<RunRecord, (typeof RUN_EXTENT_COLUMNS)[number]>;
+
+/** A run's key in `runs` and `run_extents`. */
+const runKey = (c: RunRecord): string => [c.zone, c.agent_id, c.server, c.qtype, c.kind, c.first_ms, c.seq, c.idx].join('\n');
+
 /** ClickHouse ReplacingMergeTree(version) read with FINAL: the highest version wins, the later insert on a tie. */
 function replaceIfNotOlder<T>(map: Map<string, T>, key: string, rec: T, version: (r: T) => number): void {
   const old = map.get(key);
@@ -83,6 +90,8 @@ export class MemoryStore implements Store {
   private readonly analyses = new Map<string, Map<string, AnalysisRecord>>();
   /** Run rows by their sort key (zone, agent_id, server, qtype, kind, first_ms, seq, idx); the highest version wins. */
   private readonly runs = new Map<string, RunRecord>();
+  /** Extents of runs (as table run_extents), by the same key; the highest version wins. */
+  private readonly runExtents = new Map<string, RunExtent>();
   /** Raw responses of first rows of runs, by `${zone}/${agent_id}/${seq}/${idx}`. */
   private readonly runSampleBytes = new Map<string, Uint8Array>();
   private closed = false;
@@ -326,7 +335,7 @@ export class MemoryStore implements Store {
     return n;
   }
 
-  async insertRuns(records: readonly RunRecord[], samples: readonly RunSample[] = []): Promise<void> {
+  async insertRuns(records: readonly RunRecord[], samples: readonly RunSample[] = [], extended?: ReadonlySet<RunRecord>): Promise<void> {
     try {
       this.gate('insertRuns');
       if (this.faults.failRunInserts > 0) {
@@ -345,27 +354,45 @@ export class MemoryStore implements Store {
     this.calls.insertRuns.push(records.length);
     this.calls.inserts.push('runs');
     for (const x of samples) this.runSampleBytes.set(`${x.zone}/${x.agent_id}/${x.seq}/${x.idx}`, x.raw.slice());
-    const copies = records.map((r) => structuredClone(r));
-    for (const c of copies) {
-      const key = [c.zone, c.agent_id, c.server, c.qtype, c.kind, c.first_ms, c.seq, c.idx].join('\n');
-      replaceIfNotOlder(this.runs, key, c, (r) => r.version);
+    for (const r of records) {
+      const key = runKey(r);
+      if (extended?.has(r) === true) {
+        // as run_extents: its extent columns only, under the run's key
+        const e: Partial<RunRecord> = {};
+        for (const c of RUN_EXTENT_COLUMNS) (e as Record<string, unknown>)[c] = structuredClone(r[c]);
+        replaceIfNotOlder(this.runExtents, key, e as RunExtent, (x) => x.version);
+      } else {
+        replaceIfNotOlder(this.runs, key, structuredClone(r), (x) => x.version);
+      }
     }
+  }
+
+  /**
+   * The stored runs whose key `keep` selects, as the SQL stores read them: each whole row with its extent
+   * when that is newer (copies).
+   */
+  private currentRuns(keep: (r: RunRecord) => boolean): RunRecord[] {
+    const out: RunRecord[] = [];
+    for (const [key, r] of this.runs) {
+      if (!keep(r)) continue;
+      const e = this.runExtents.get(key);
+      out.push(structuredClone(e !== undefined && e.version > r.version ? { ...r, ...e } : r));
+    }
+    return out;
   }
 
   async *streamRuns(q: RunQuery): AsyncIterable<RunRecord[]> {
     this.gate('streamRuns');
-    const rows = [...this.runs.values()].filter((r) => r.zone === q.zone && (r.kind === 'vantage'
-      || ((q.fromMs === undefined || r.last_ms >= q.fromMs) && (q.toMs === undefined || r.first_ms < q.toMs))));
-    const out = currentRuns(rows.map((r) => structuredClone(r)));
+    const rows = this.currentRuns((r) => r.zone === q.zone).filter((r) => r.kind === 'vantage'
+      || ((q.fromMs === undefined || r.last_ms >= q.fromMs) && (q.toMs === undefined || r.first_ms < q.toMs)));
+    const out = currentRuns(rows);
     if (out.length > 0) yield out;
   }
 
   async vantageRuns(vantages: readonly VantageKey[]): Promise<RunRecord[]> {
     this.gate('vantageRuns');
     const want = new Set(vantages.map((v) => `${v.zone}\n${v.agent_id}\n${v.server}`));
-    return [...this.runs.values()]
-      .filter((r) => want.has(`${r.zone}\n${r.agent_id}\n${r.server}`) && (r.kind === 'vantage' || r.open === 1))
-      .map((r) => structuredClone(r));
+    return this.currentRuns((r) => want.has(`${r.zone}\n${r.agent_id}\n${r.server}`)).filter((r) => r.kind === 'vantage' || r.open === 1);
   }
 
   async runSamples(zone: string, keys: readonly RunSampleKey[]): Promise<Map<string, Uint8Array>> {
