@@ -4,7 +4,7 @@
 // per-row work is a few array comparisons; content keys are built and interned only when content changes.
 // Failed queries, truncated answers, malformed summaries, duplicates and gaps are counted here.
 
-import { sameContent, wellFormed } from '@kto/core';
+import { NO_EXPIRATION, expiryAt, sameContent, signatureWindowsInto, wellFormed } from '@kto/core';
 import { QTYPE, RCODE_NOERROR, RCODE_SERVFAIL } from './observation.js';
 import type { ObservationRow } from './observation.js';
 
@@ -221,7 +221,6 @@ export function windowsKey(r: ObservationRow): string {
   return s;
 }
 
-const NO_EXP = Number.MAX_SAFE_INTEGER;
 /** The owner part of an authoritative server's vantage id (resolver vantages are owned by their agent id). */
 const AUTHORITATIVE = 'authoritative';
 
@@ -308,7 +307,7 @@ export function buildRuns(rows: readonly ObservationRow[], opts: RunOptions): Ru
 
     let s = v.series.get(r.qtype);
     if (s === undefined) {
-      s = { qtype: r.qtype, runs: [], failures: [], serials: [], last: null, lastT: -Infinity, minExp: NO_EXP, validity: 0, origTtl: 0 };
+      s = { qtype: r.qtype, runs: [], failures: [], serials: [], last: null, lastT: -Infinity, minExp: NO_EXPIRATION, validity: 0, origTtl: 0 };
       v.series.set(r.qtype, s);
     }
     const last = s.last;
@@ -344,23 +343,10 @@ export function buildRuns(rows: readonly ObservationRow[], opts: RunOptions): Ru
         stateByKey.set(key, st);
       }
       // RRSIG windows of this content
-      let minExp = NO_EXP;
-      let validity = 0;
-      let orig = 0;
-      const ex = r.rrsig_expirations;
-      for (let i = 0; i < ex.length; i++) {
-        const e = ex[i] as number;
-        if (e < minExp) {
-          minExp = e;
-          validity = e - (r.rrsig_inceptions[i] as number);
-        }
-        const o = r.rrsig_original_ttls[i] as number;
-        if (o > orig) orig = o;
-      }
-      s.minExp = minExp;
-      s.validity = validity;
-      s.origTtl = orig;
-      if (ex.length > 0) {
+      signatureWindowsInto(s, r);
+      const minExp = s.minExp;
+      const orig = s.origTtl;
+      if (r.rrsig_expirations.length > 0) {
         const wk = `${r.qtype}|${st.key}|${windowsKey(r)}`;
         if (!sigSamples.has(wk)) sigSamples.set(wk, { row: r, state: st, vantage: v });
       }
@@ -377,13 +363,11 @@ export function buildRuns(rows: readonly ObservationRow[], opts: RunOptions): Ru
     run.last = t;
     run.count++;
     if (r.answer_ttl > run.maxTtl) run.maxTtl = r.answer_ttl;
-    if (s.minExp !== NO_EXP) {
-      const left = s.minExp * 1000 - t;
-      if (left < 0) {
-        if (run.expiredAt === 0) run.expiredAt = t;
-      } else if (run.expiringAt === 0 && (left < s.origTtl * 1000 || left * 10 < s.validity * 1000)) {
-        run.expiringAt = t;
-      }
+    const expiry = expiryAt(s, t);
+    if (expiry === 'expired') {
+      if (run.expiredAt === 0) run.expiredAt = t;
+    } else if (expiry === 'expiring' && run.expiringAt === 0) {
+      run.expiringAt = t;
     }
     if (r.qtype === QTYPE.SOA && r.vantage_kind === 'authoritative') {
       const sr = s.serials;

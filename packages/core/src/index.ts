@@ -33,8 +33,8 @@ export { SUPPORTED_DIGEST_TYPES, dsDigest, dsMatchesDnskey } from './ds.js';
 export type { DsDigestType } from './ds.js';
 
 export { summarizeAnswer } from './summary.js';
-export { medianInterval, normalizeHost, sameContent, wellFormed } from './run-content.js';
-export type { ContentColumns, SummaryColumns } from './run-content.js';
+export { NO_EXPIRATION, expiryAt, medianInterval, normalizeHost, sameContent, signatureWindowsInto, wellFormed } from './run-content.js';
+export type { ContentColumns, SignatureWindows, SummaryColumns } from './run-content.js';
 export type {
   AnswerSummary, CsyncSummary, DnskeySummary, DsSummary, NsSummary, RecordSummary, RrsigSummary, SoaSummary,
 } from './summary.js';

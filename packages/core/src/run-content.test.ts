@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { medianInterval, normalizeHost, sameContent, wellFormed } from './run-content.js';
+import { NO_EXPIRATION, expiryAt, medianInterval, normalizeHost, sameContent, signatureWindowsInto, wellFormed } from './run-content.js';
+import type { SignatureWindows } from './run-content.js';
 import type { SummaryColumns } from './run-content.js';
 
 /** The summary of a DNSKEY answer (two keys, one RRSIG), every compared column set. */
@@ -46,5 +47,32 @@ describe('run content', () => {
     expect(medianInterval([300_000])).toBe(300_000);
     expect(medianInterval([5, 1, 3, 2])).toBe(3);
     expect(medianInterval([7, 1, 4])).toBe(4);
+  });
+});
+
+describe('signatureWindowsInto / expiryAt', () => {
+  // the root's DNSKEY RRSIG pattern: 21 days of validity, original TTL 172,800 s (2 days)
+  const inception = 1_700_000_000;
+  const expiration = inception + 21 * 86_400;
+  const w: SignatureWindows = { minExp: 0, validity: 0, origTtl: 0 };
+
+  it('keeps the earliest expiration, its validity and the largest original TTL', () => {
+    signatureWindowsInto(w, { rrsig_expirations: [expiration + 600, expiration], rrsig_inceptions: [inception + 600, inception], rrsig_original_ttls: [3_600, 172_800] });
+    expect(w).toEqual({ minExp: expiration, validity: 21 * 86_400, origTtl: 172_800 });
+    const none: SignatureWindows = { minExp: 0, validity: 0, origTtl: 0 };
+    signatureWindowsInto(none, { rrsig_expirations: [], rrsig_inceptions: [], rrsig_original_ttls: [] });
+    expect(none.minExp).toBe(NO_EXPIRATION);
+    expect(expiryAt(none, expiration * 1000 + 1)).toBeNull();
+  });
+
+  it('expiring once less than the original TTL (or a tenth of the validity) is left; expired after the expiration', () => {
+    signatureWindowsInto(w, { rrsig_expirations: [expiration], rrsig_inceptions: [inception], rrsig_original_ttls: [172_800] });
+    const ms = (s: number): number => s * 1000;
+    expect(expiryAt(w, ms(inception + 86_400))).toBeNull();
+    // a tenth of 21 days (2.1 d) is more than the TTL (2 d): that bound comes first
+    expect(expiryAt(w, ms(expiration - 2.1 * 86_400) - 1)).toBeNull();
+    expect(expiryAt(w, ms(expiration - 2.1 * 86_400) + 1)).toBe('expiring');
+    expect(expiryAt(w, ms(expiration))).toBe('expiring');
+    expect(expiryAt(w, ms(expiration) + 1)).toBe('expired');
   });
 });

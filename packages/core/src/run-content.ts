@@ -80,3 +80,48 @@ export function medianInterval(ds: readonly number[]): number {
   const sorted = [...ds].sort((a, b) => a - b);
   return sorted[sorted.length >> 1] as number;
 }
+
+/** `SignatureWindows.minExp` of an answer without RRSIGs. */
+export const NO_EXPIRATION = Number.MAX_SAFE_INTEGER;
+
+/** The RRSIG windows of one answer content, as both folds keep them for the run it starts. */
+export interface SignatureWindows {
+  /** Smallest RRSIG expiration (s since the epoch), NO_EXPIRATION without RRSIGs. */
+  minExp: number;
+  /** Validity period (expiration - inception, s) of that RRSIG. */
+  validity: number;
+  /** Largest RRSIG original TTL (s). */
+  origTtl: number;
+}
+
+/** Sets `w` to the RRSIG windows of an answer's summary columns. */
+export function signatureWindowsInto(w: SignatureWindows, r: Pick<SummaryColumns, 'rrsig_expirations' | 'rrsig_inceptions' | 'rrsig_original_ttls'>): void {
+  let minExp = NO_EXPIRATION;
+  let validity = 0;
+  let orig = 0;
+  const ex = r.rrsig_expirations;
+  for (let i = 0; i < ex.length; i++) {
+    const e = ex[i] as number;
+    if (e < minExp) {
+      minExp = e;
+      validity = e - (r.rrsig_inceptions[i] as number);
+    }
+    const o = r.rrsig_original_ttls[i] as number;
+    if (o > orig) orig = o;
+  }
+  w.minExp = minExp;
+  w.validity = validity;
+  w.origTtl = orig;
+}
+
+/**
+ * At `t` (ms), the state of the earliest-expiring RRSIG of an answer: 'expired' past its expiration,
+ * 'expiring' with less than its original TTL or a tenth of its validity left (a resolver may cache it
+ * beyond its expiration, and re-signing is due), else null (also without RRSIGs).
+ */
+export function expiryAt(w: SignatureWindows, t: number): 'expired' | 'expiring' | null {
+  if (w.minExp === NO_EXPIRATION) return null;
+  const left = w.minExp * 1000 - t;
+  if (left < 0) return 'expired';
+  return left < w.origTtl * 1000 || left * 10 < w.validity * 1000 ? 'expiring' : null;
+}

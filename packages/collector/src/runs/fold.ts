@@ -9,12 +9,11 @@
 // rows (rebuild.ts) folds it in its place.
 import type { ObservationRow, RunRecord, RunSample, VantageKey } from '../storage/types.js';
 import { emptyRunRecord } from '../storage/run-rows.js';
-import { medianInterval, normalizeHost, sameContent, wellFormed } from '@kto/core';
+import { NO_EXPIRATION, expiryAt, medianInterval, normalizeHost, sameContent, signatureWindowsInto, wellFormed } from '@kto/core';
 
 const QTYPE_SOA = 6;
 const RCODE_NOERROR = 0;
 const RCODE_SERVFAIL = 2;
-const NO_EXP = Number.MAX_SAFE_INTEGER;
 /** Vantage points a folder keeps in memory by default (the collector passes insert.runCacheVantages). */
 export const DEFAULT_MAX_VANTAGES = 100_000;
 /** First intervals kept per vantage point for its cadence (as the analyzer). */
@@ -54,29 +53,9 @@ export interface FoldResult {
 
 const keyOf = (zone: string, agentId: string, server: string): string => `${zone}\n${agentId}\n${server}`;
 
-/** The RRSIG window state of a content: smallest expiration, its validity, largest original TTL. */
-function windowsOf(s: SeriesState, r: Pick<ObservationRow, 'rrsig_expirations' | 'rrsig_inceptions' | 'rrsig_original_ttls'>): void {
-  let minExp = NO_EXP;
-  let validity = 0;
-  let orig = 0;
-  const ex = r.rrsig_expirations;
-  for (let i = 0; i < ex.length; i++) {
-    const e = ex[i] as number;
-    if (e < minExp) {
-      minExp = e;
-      validity = e - (r.rrsig_inceptions[i] as number);
-    }
-    const o = r.rrsig_original_ttls[i] as number;
-    if (o > orig) orig = o;
-  }
-  s.minExp = minExp;
-  s.validity = validity;
-  s.origTtl = orig;
-}
-
 function newSeries(qtype: number): SeriesState {
   return {
-    qtype, answer: null, failure: null, lastT: -Infinity, lastSeq: 0, lastIdx: 0, minExp: NO_EXP, validity: 0, origTtl: 0, lastSerial: -1,
+    qtype, answer: null, failure: null, lastT: -Infinity, lastSeq: 0, lastIdx: 0, minExp: NO_EXPIRATION, validity: 0, origTtl: 0, lastSerial: -1,
   };
 }
 
@@ -154,7 +133,7 @@ export class RunFolder {
         s.lastSeq = a.last_seq;
         s.lastIdx = a.last_idx;
         s.lastSerial = a.last_serial;
-        windowsOf(s, a);
+        signatureWindowsInto(s, a);
       }
       this.vantages.set(k, v);
     }
@@ -272,7 +251,7 @@ export class RunFolder {
 
       let run = s.answer;
       if (run === null || !sameContent(run, r)) {
-        windowsOf(s, r);
+        signatureWindowsInto(s, r);
         run = emptyRunRecord(r.zone, r.agent_id, r.server, r.qtype, 'answer', t);
         created.add(run);
         run.seq = r.seq;
@@ -314,13 +293,11 @@ export class RunFolder {
       run.last_seq = r.seq;
       run.last_idx = r.idx;
       if (r.answer_ttl > run.max_ttl) run.max_ttl = r.answer_ttl;
-      if (s.minExp !== NO_EXP) {
-        const left = s.minExp * 1000 - t;
-        if (left < 0) {
-          if (run.expired_at_ms === 0) run.expired_at_ms = t;
-        } else if (run.expiring_at_ms === 0 && (left < s.origTtl * 1000 || left * 10 < s.validity * 1000)) {
-          run.expiring_at_ms = t;
-        }
+      const expiry = expiryAt(s, t);
+      if (expiry === 'expired') {
+        if (run.expired_at_ms === 0) run.expired_at_ms = t;
+      } else if (expiry === 'expiring' && run.expiring_at_ms === 0) {
+        run.expiring_at_ms = t;
       }
       if (r.qtype === QTYPE_SOA && r.vantage_kind === 'authoritative' && s.lastSerial !== r.soa_serial) {
         run.serials.push(t, r.soa_serial);
