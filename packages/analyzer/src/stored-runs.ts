@@ -13,7 +13,8 @@
 // reach the collector out of each other's order) and merged here in time order: equal to the row fold
 // when the server changes cleanly (no agent sees the old answer after another saw the new one); see
 // mergeCadence for its cadence and gaps.
-import { medianInterval } from '@kto/core';
+import { NO_EXPIRATION, medianInterval, signatureWindowsInto } from '@kto/core';
+import type { SignatureWindows } from '@kto/core';
 import type { ObservationRow, RunRecord, RunSampleKey, Store } from '@kto/collector';
 import { analyzeRunSet } from './analyze.js';
 import { QTYPE } from './observation.js';
@@ -21,7 +22,6 @@ import type { FailurePeriod, RunSet, RunState, Series, SigSample, Vantage } from
 import { buildState, normalizeZone, stateKeyOf, windowsKey } from './runs.js';
 import type { AnalyzeOptions, ZoneAnalysis } from './types.js';
 
-const NO_EXP = Number.MAX_SAFE_INTEGER;
 const EMPTY = new Uint8Array(0);
 const EMPTY_NUMS: readonly number[] = [];
 /** Stands in for raw bytes not fetched: only its length is read (windowsKey), before fetched bytes replace it. */
@@ -80,24 +80,6 @@ function sameStateColumns(a: RunRecord, b: RunRecord): boolean {
     && sameStrs(a.ds_digests, b.ds_digests) && sameNums(a.ds_key_tags, b.ds_key_tags) && sameNums(a.ds_algorithms, b.ds_algorithms)
     && sameNums(a.ds_digest_types, b.ds_digest_types) && sameStrs(a.ns_hosts, b.ns_hosts)
     && a.csync_serial === b.csync_serial && a.csync_flags === b.csync_flags && sameNums(a.csync_types, b.csync_types);
-}
-
-/** The RRSIG windows of a content: smallest expiration, its validity, largest original TTL. */
-function windowsOf(r: RunRecord): { minExp: number; validity: number; orig: number } {
-  let minExp = NO_EXP;
-  let validity = 0;
-  let orig = 0;
-  const ex = r.rrsig_expirations;
-  for (let i = 0; i < ex.length; i++) {
-    const e = ex[i] as number;
-    if (e < minExp) {
-      minExp = e;
-      validity = e - (r.rrsig_inceptions[i] as number);
-    }
-    const o = r.rrsig_original_ttls[i] as number;
-    if (o > orig) orig = o;
-  }
-  return { minExp, validity, orig };
 }
 
 export interface StoredRunSet {
@@ -229,7 +211,7 @@ export function runSetFromStored(records: readonly RunRecord[]): StoredRunSet {
     }
     for (const qt of r.qtypes) {
       if (!d.v.series.has(qt)) {
-        d.v.series.set(qt, { qtype: qt, runs: [], failures: [], serials: [], last: null, lastT: -Infinity, minExp: NO_EXP, validity: 0, origTtl: 0 });
+        d.v.series.set(qt, { qtype: qt, runs: [], failures: [], serials: [], last: null, lastT: -Infinity, minExp: NO_EXPIRATION, validity: 0, origTtl: 0 });
       }
     }
     let servers = byAgentServer.get(r.agent_id);
@@ -249,6 +231,7 @@ export function runSetFromStored(records: readonly RunRecord[]): StoredRunSet {
   // per series: its latest run row and that row's state (the next row's state is usually the same)
   const latest = new Map<Series, { rec: RunRecord; state: RunState; row: ObservationRow | null }>();
   const windows = { raw: { length: 0 }, rrsig_key_tags: EMPTY_NUMS, rrsig_inceptions: EMPTY_NUMS, rrsig_expirations: EMPTY_NUMS };
+  const w: SignatureWindows = { minExp: NO_EXPIRATION, validity: 0, origTtl: 0 };
   let firstT = Infinity;
   let lastT = -Infinity;
   for (const rec of answers) {
@@ -270,15 +253,10 @@ export function runSetFromStored(records: readonly RunRecord[]): StoredRunSet {
         stateByKey.set(key, st);
       }
     }
-    let minExp = NO_EXP;
-    let orig = 0;
+    signatureWindowsInto(w, rec);
+    const minExp = w.minExp;
+    const orig = w.origTtl;
     const ex = rec.rrsig_expirations;
-    for (let i = 0; i < ex.length; i++) {
-      const e = ex[i] as number;
-      if (e < minExp) minExp = e;
-      const o = rec.rrsig_original_ttls[i] as number;
-      if (o > orig) orig = o;
-    }
     if (ex.length > 0) {
       // buildRuns keys samples by (qtype, state key, windows); the state id stands for both
       windows.raw.length = rec.raw_length;
@@ -340,16 +318,13 @@ export function runSetFromStored(records: readonly RunRecord[]): StoredRunSet {
   }
   // each series' state after its last run
   for (const [s, l] of latest) {
-    const w = windowsOf(l.rec);
     if (l.row === null) {
       l.row = firstRowOf(l.rec);
       samples.push(l.row);
     }
     s.last = l.row;
     s.lastT = l.rec.last_ms;
-    s.minExp = w.minExp;
-    s.validity = w.validity;
-    s.origTtl = w.orig;
+    signatureWindowsInto(s, l.rec);
   }
   for (const rec of failures) {
     const s = byAgentServer.get(rec.agent_id)?.get(rec.server)?.series.get(rec.qtype);
