@@ -4,7 +4,7 @@
 // per-row work is a few array comparisons; content keys are built and interned only when content changes.
 // Failed queries, truncated answers, malformed summaries, duplicates and gaps are counted here.
 
-import { NO_EXPIRATION, expiryAt, sameContent, signatureWindowsInto, wellFormed } from '@kto/core';
+import { NO_EXPIRATION, expiryAt, medianInterval, normalizeHost, noteInterval, sameContent, signatureWindowsInto, wellFormed } from '@kto/core';
 import { QTYPE, RCODE_NOERROR, RCODE_SERVFAIL } from './observation.js';
 import type { ObservationRow } from './observation.js';
 
@@ -289,15 +289,7 @@ export function buildRuns(rows: readonly ObservationRow[], opts: RunOptions): Ru
     }
     v.observations++;
     if (t > v.lastT) {
-      if (v.lastT !== -Infinity) {
-        const d = t - v.lastT;
-        const ds = v.deltas;
-        if (ds.length < 64) {
-          ds.push(d);
-          if ((ds.length & (ds.length - 1)) === 0) v.provisional = provisionalCadence(ds); // at 1, 2, 4 ... 64 deltas
-        }
-        if (ds.length < 4 || d > 1.5 * v.provisional) v.longGaps.push(v.lastT, t);
-      }
+      if (v.lastT !== -Infinity) v.provisional = noteInterval(v.deltas, v.longGaps, v.provisional, v.lastT, t);
       v.lastT = t;
     }
     const upload = r.received_at_ms - t;
@@ -392,21 +384,13 @@ function recordFailure(s: Series, r: ObservationRow, t: number): void {
   }
 }
 
-function provisionalCadence(ds: readonly number[]): number {
-  const sorted = [...ds].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1] as number;
-}
-
 /** Median interval between the distinct observation times of a vantage point (0 with < 2 observations). */
 export function cadenceOf(v: Vantage): number {
-  return v.deltas.length === 0 ? 0 : provisionalCadence(v.deltas);
+  return v.deltas.length === 0 ? 0 : medianInterval(v.deltas);
 }
 
-/** Host names compare in lower case with a trailing dot ('' stays ''). */
-export function normalizeHost(h: string): string {
-  const l = h.trim().toLowerCase();
-  return l === '' || l.endsWith('.') ? l : `${l}.`;
-}
+/** Host names compare in lower case with a trailing dot ('' stays ''): core's rule, also the ingest fold's. */
+export { normalizeHost };
 
 /** Canonical zone name: lower case with a trailing dot. */
 export function normalizeZone(z: string): string {

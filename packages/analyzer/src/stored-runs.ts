@@ -13,7 +13,7 @@
 // reach the collector out of each other's order) and merged here in time order: equal to the row fold
 // when the server changes cleanly (no agent sees the old answer after another saw the new one); see
 // mergeCadence for its cadence and gaps.
-import { NO_EXPIRATION, medianInterval, signatureWindowsInto } from '@kto/core';
+import { CADENCE_DELTAS, NO_EXPIRATION, noteInterval, signatureWindowsInto } from '@kto/core';
 import type { SignatureWindows } from '@kto/core';
 import type { ObservationRow, RunRecord, RunSampleKey, Store } from '@kto/collector';
 import { analyzeRunSet } from './analyze.js';
@@ -27,8 +27,6 @@ const EMPTY_NUMS: readonly number[] = [];
 /** Stands in for raw bytes not fetched: only its length is read (windowsKey), before fetched bytes replace it. */
 const PLACEHOLDER = new Uint8Array(65_536);
 const AUTHORITATIVE = 'authoritative';
-/** First intervals kept per vantage point (runs.ts). */
-const MAX_DELTAS = 64;
 
 /** Store row order of the first rows of runs: (time, agent_id, seq, idx). */
 function byFirstRow(a: RunRecord, b: RunRecord): number {
@@ -120,15 +118,8 @@ function mergeCadence(v: Vantage, parts: readonly RunRecord[]): void {
   let seen = 0;
   for (const t of all) {
     if (t === lastT) continue;
-    if (++seen > MAX_DELTAS + 1) break;
-    if (lastT !== -Infinity) {
-      const d = t - lastT;
-      if (deltas.length < MAX_DELTAS) {
-        deltas.push(d);
-        if ((deltas.length & (deltas.length - 1)) === 0) provisional = medianInterval(deltas);
-      }
-      if (deltas.length < 4 || d > 1.5 * provisional) longGaps.push(lastT, t);
-    }
+    if (++seen > CADENCE_DELTAS + 1) break;
+    if (lastT !== -Infinity) provisional = noteInterval(deltas, longGaps, provisional, lastT, t);
     lastT = t;
   }
   // later: intervals free of every agent's rows (before its first row, in its long intervals, after its last)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NO_EXPIRATION, expiryAt, medianInterval, normalizeHost, sameContent, signatureWindowsInto, wellFormed } from './run-content.js';
+import { CADENCE_DELTAS, NO_EXPIRATION, expiryAt, medianInterval, noteInterval, normalizeHost, sameContent, signatureWindowsInto, wellFormed } from './run-content.js';
 import type { SignatureWindows } from './run-content.js';
 import type { SummaryColumns } from './run-content.js';
 
@@ -74,5 +74,24 @@ describe('signatureWindowsInto / expiryAt', () => {
     expect(expiryAt(w, ms(expiration - 2.1 * 86_400) + 1)).toBe('expiring');
     expect(expiryAt(w, ms(expiration))).toBe('expiring');
     expect(expiryAt(w, ms(expiration) + 1)).toBe('expired');
+  });
+});
+
+describe('noteInterval', () => {
+  it('estimates the cadence from the first intervals and keeps the long ones as gap candidates', () => {
+    const deltas: number[] = [];
+    const gaps: number[] = [];
+    let p = 0;
+    let t = 0;
+    // five polls 300 s apart, then an agent offline for an hour, then 300 s again
+    for (const d of [300_000, 300_000, 300_000, 300_000, 3_600_000, 300_000]) {
+      p = noteInterval(deltas, gaps, p, t, t + d);
+      t += d;
+    }
+    expect(p).toBe(300_000);
+    // the first three intervals are candidates (fewer than 4 known), then only the hour
+    expect(gaps).toEqual([0, 300_000, 300_000, 600_000, 600_000, 900_000, 1_200_000, 4_800_000]);
+    for (let i = 0; i < 2 * CADENCE_DELTAS; i++) p = noteInterval(deltas, gaps, p, t, (t += 300_000));
+    expect(deltas.length).toBe(CADENCE_DELTAS);
   });
 });

@@ -81,6 +81,26 @@ export function medianInterval(ds: readonly number[]): number {
   return sorted[sorted.length >> 1] as number;
 }
 
+/** First intervals a vantage point keeps for its cadence estimate. */
+export const CADENCE_DELTAS = 64;
+
+/**
+ * Notes the interval `from` -> `to` (to > from) between two distinct observation times of a vantage
+ * point: the first CADENCE_DELTAS go to `deltas`, whose median is the provisional cadence, estimated again
+ * at 1, 2, 4 ... 64 of them; an interval while fewer than 4 are known, or longer than 1.5 x the provisional
+ * cadence, goes to `longGaps` as a [from, to] pair (a gap candidate). Returns the provisional cadence.
+ */
+export function noteInterval(deltas: number[], longGaps: number[], provisional: number, from: number, to: number): number {
+  const d = to - from;
+  let p = provisional;
+  if (deltas.length < CADENCE_DELTAS) {
+    deltas.push(d);
+    if ((deltas.length & (deltas.length - 1)) === 0) p = medianInterval(deltas);
+  }
+  if (deltas.length < 4 || d > 1.5 * p) longGaps.push(from, to);
+  return p;
+}
+
 /** `SignatureWindows.minExp` of an answer without RRSIGs. */
 export const NO_EXPIRATION = Number.MAX_SAFE_INTEGER;
 

@@ -9,15 +9,13 @@
 // rows (rebuild.ts) folds it in its place.
 import type { ObservationRow, RunRecord, RunSample, VantageKey } from '../storage/types.js';
 import { emptyRunRecord } from '../storage/run-rows.js';
-import { NO_EXPIRATION, expiryAt, medianInterval, normalizeHost, sameContent, signatureWindowsInto, wellFormed } from '@kto/core';
+import { NO_EXPIRATION, expiryAt, normalizeHost, noteInterval, sameContent, signatureWindowsInto, wellFormed } from '@kto/core';
 
 const QTYPE_SOA = 6;
 const RCODE_NOERROR = 0;
 const RCODE_SERVFAIL = 2;
 /** Vantage points a folder keeps in memory by default (the collector passes insert.runCacheVantages). */
 export const DEFAULT_MAX_VANTAGES = 100_000;
-/** First intervals kept per vantage point for its cadence (as the analyzer). */
-const MAX_DELTAS = 64;
 
 interface SeriesState {
   qtype: number;
@@ -199,15 +197,7 @@ export class RunFolder {
       }
       vr.observations++;
       if (t > v.lastT) {
-        if (v.lastT !== -Infinity) {
-          const d = t - v.lastT;
-          const ds = vr.deltas;
-          if (ds.length < MAX_DELTAS) {
-            ds.push(d);
-            if ((ds.length & (ds.length - 1)) === 0) vr.provisional = medianInterval(ds);
-          }
-          if (ds.length < 4 || d > 1.5 * vr.provisional) vr.long_gaps.push(v.lastT, t);
-        }
+        if (v.lastT !== -Infinity) vr.provisional = noteInterval(vr.deltas, vr.long_gaps, vr.provisional, v.lastT, t);
         v.lastT = t;
         vr.last_ms = t;
       }
