@@ -155,18 +155,20 @@ export class BatchWriter {
   }
 
   private async flush(chunk: Pending[], total: number): Promise<void> {
-    let rows: ObservationRow[];
-    if (chunk.length === 1) rows = (chunk[0] as Pending).rows;
+    // every row of the chunk (what the runs fold), and those still to insert (fewer after an uncertain insert)
+    let all: ObservationRow[];
+    if (chunk.length === 1) all = (chunk[0] as Pending).rows;
     else {
-      rows = new Array<ObservationRow>(total);
+      all = new Array<ObservationRow>(total);
       let k = 0;
-      for (const p of chunk) for (let i = 0; i < p.rows.length; i++) rows[k++] = p.rows[i] as ObservationRow;
+      for (const p of chunk) for (let i = 0; i < p.rows.length; i++) all[k++] = p.rows[i] as ObservationRow;
     }
+    let rows = all;
     let observationsStored = total === 0; // batches without observations only need their ledger rows
     let runsStored = this.deps.runs === undefined || total === 0;
     const folded: { result: FoldResult | null } = { result: null }; // folded once, written until it lands
     // folded while the observations are inserted; writeRuns folds then if this could not
-    let folding = runsStored ? null : this.foldRuns(chunk, folded);
+    let folding = runsStored ? null : this.foldRuns(all, folded);
     let uncertain = false; // a failed insert may still have landed (e.g. the server finished after a timeout)
     let backoff = this.opts.retryInitialMs;
     for (;;) {
@@ -189,7 +191,7 @@ export class BatchWriter {
             await folding;
             folding = null;
           }
-          await this.writeRuns(chunk, folded);
+          await this.writeRuns(all, folded);
           runsStored = true;
         }
         const storedAt = this.deps.now();
@@ -214,7 +216,7 @@ export class BatchWriter {
         const now = Date.now();
         if (this.closing && now >= this.deadline) {
           if (observationsStored) {
-            if (!runsStored) this.abandonRuns(chunk, folded.result, err);
+            if (!runsStored) this.abandonRuns(all, folded.result, err);
             // Rows are durable; the missing ledger rows are recovered by reconcileLedger at next start.
             this.deps.logger?.warn({ err, batches: chunk.length }, 'ledger insert abandoned at shutdown; reconcileLedger will recover it');
             for (const p of chunk) p.resolve();
@@ -232,10 +234,9 @@ export class BatchWriter {
     }
   }
 
-  /** Loads the vantage points of the chunk that are not in memory, then folds its rows. */
-  private async fold(chunk: Pending[]): Promise<FoldResult> {
+  /** Loads the vantage points of the flush's rows that are not in memory, then folds the rows. */
+  private async fold(rows: readonly ObservationRow[]): Promise<FoldResult> {
     const folder = this.deps.runs as RunFolder;
-    const rows = chunk.length === 1 ? (chunk[0] as Pending).rows : chunk.flatMap((p) => p.rows);
     const missing = folder.missing(rows);
     if (missing.length > 0) folder.load(await this.store.vantageRuns(missing));
     return folder.fold(rows, folder.nextVersion(this.deps.now()));
@@ -245,9 +246,9 @@ export class BatchWriter {
    * The fold started beside the observations insert. It never rejects: when it fails, `folded` stays
    * empty and writeRuns folds again after the rows are stored (and handles the error as it comes then).
    */
-  private async foldRuns(chunk: Pending[], folded: { result: FoldResult | null }): Promise<void> {
+  private async foldRuns(rows: readonly ObservationRow[], folded: { result: FoldResult | null }): Promise<void> {
     try {
-      folded.result = await this.fold(chunk);
+      folded.result = await this.fold(rows);
     } catch {
       folded.result = null;
     }
@@ -265,22 +266,22 @@ export class BatchWriter {
    * across attempts). A store that is unavailable throws (the flush retries); any other failure gives
    * the runs up.
    */
-  private async writeRuns(chunk: Pending[], folded: { result: FoldResult | null }): Promise<void> {
+  private async writeRuns(rows: readonly ObservationRow[], folded: { result: FoldResult | null }): Promise<void> {
     try {
-      const result = (folded.result ??= await this.fold(chunk));
+      const result = (folded.result ??= await this.fold(rows));
       const t0 = performance.now();
       await this.store.insertRuns(result.runs, result.samples, result.extended);
       this.deps.metrics?.insertDuration.observe({ table: 'runs' }, (performance.now() - t0) / 1000);
     } catch (err) {
       if (isKtoError(err, STORE_UNAVAILABLE)) throw err;
-      this.abandonRuns(chunk, folded.result, err);
+      this.abandonRuns(rows, folded.result, err);
     }
   }
 
   /** The runs of a flush will not be written: forget the folded state so it is re-read, and say what to rebuild. */
-  private abandonRuns(chunk: Pending[], folded: FoldResult | null, err: unknown): void {
+  private abandonRuns(rows: readonly ObservationRow[], folded: FoldResult | null, err: unknown): void {
     const zones = new Set<string>();
-    for (const p of chunk) for (const r of p.rows) zones.add(r.zone);
+    for (const r of rows) zones.add(r.zone);
     if (folded !== null) this.deps.runs?.forget(folded.runs);
     this.deps.logger?.error({ err, zones: [...zones] }, 'runs of a stored flush were not written; run `kto-collector rebuild-runs` for these zones');
   }
