@@ -4,8 +4,8 @@
 // per-row work is a few array comparisons; content keys are built and interned only when content changes.
 // Failed queries, truncated answers, malformed summaries, duplicates and gaps are counted here.
 
-import { NO_EXPIRATION, expiryAt, medianInterval, normalizeHost, noteInterval, sameContent, signatureWindowsInto, wellFormed } from '@kto/core';
-import { QTYPE, RCODE_NOERROR, RCODE_SERVFAIL } from './observation.js';
+import { NO_EXPIRATION, expiryAt, failureKind, medianInterval, normalizeHost, noteInterval, sameContent, signatureWindowsInto, wellFormed } from '@kto/core';
+import { QTYPE } from './observation.js';
 import type { ObservationRow } from './observation.js';
 
 /** Interned content of an answer (order-insensitive: records and RRSIGs sorted). */
@@ -307,9 +307,10 @@ export function buildRuns(rows: readonly ObservationRow[], opts: RunOptions): Ru
       counts.duplicates++;
       continue;
     }
-    if (r.status !== 'ok' || r.rcode !== RCODE_NOERROR) {
+    const failure = failureKind(r.status, r.rcode);
+    if (failure !== null) {
       counts.failed++;
-      recordFailure(s, r, t);
+      recordFailure(s, r, t, failure);
       continue;
     }
     if (r.tc === 1 && r.tc_retry !== 1) {
@@ -371,8 +372,7 @@ export function buildRuns(rows: readonly ObservationRow[], opts: RunOptions): Ru
   return { vantages, states, sigSamples, counts, firstT: firstT === Infinity ? 0 : firstT, lastT: lastT === -Infinity ? 0 : lastT, uploadDelayByAgent };
 }
 
-function recordFailure(s: Series, r: ObservationRow, t: number): void {
-  const kind = r.status !== 'ok' ? r.status : r.rcode === RCODE_SERVFAIL ? 'servfail' : 'rcode';
+function recordFailure(s: Series, r: ObservationRow, t: number, kind: string): void {
   const f = s.failures.length === 0 ? undefined : s.failures[s.failures.length - 1];
   // a failure period continues while no answer came in between
   if (f !== undefined && f.kind === kind && f.rcode === r.rcode && f.last >= s.lastT) {

@@ -33,7 +33,7 @@ export { SUPPORTED_DIGEST_TYPES, dsDigest, dsMatchesDnskey } from './ds.js';
 export type { DsDigestType } from './ds.js';
 
 export { summarizeAnswer } from './summary.js';
-export { CADENCE_DELTAS, NO_EXPIRATION, expiryAt, medianInterval, normalizeHost, noteInterval, sameContent, signatureWindowsInto, wellFormed } from './run-content.js';
+export { CADENCE_DELTAS, NO_EXPIRATION, expiryAt, failureKind, medianInterval, normalizeHost, noteInterval, sameContent, signatureWindowsInto, wellFormed } from './run-content.js';
 export type { ContentColumns, SignatureWindows, SummaryColumns } from './run-content.js';
 export type {
   AnswerSummary, CsyncSummary, DnskeySummary, DsSummary, NsSummary, RecordSummary, RrsigSummary, SoaSummary,

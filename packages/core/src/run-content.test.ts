@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CADENCE_DELTAS, NO_EXPIRATION, expiryAt, medianInterval, noteInterval, normalizeHost, sameContent, signatureWindowsInto, wellFormed } from './run-content.js';
+import { CADENCE_DELTAS, NO_EXPIRATION, expiryAt, failureKind, medianInterval, noteInterval, normalizeHost, sameContent, signatureWindowsInto, wellFormed } from './run-content.js';
 import type { SignatureWindows } from './run-content.js';
 import type { SummaryColumns } from './run-content.js';
 
@@ -93,5 +93,16 @@ describe('noteInterval', () => {
     expect(gaps).toEqual([0, 300_000, 300_000, 600_000, 600_000, 900_000, 1_200_000, 4_800_000]);
     for (let i = 0; i < 2 * CADENCE_DELTAS; i++) p = noteInterval(deltas, gaps, p, t, (t += 300_000));
     expect(deltas.length).toBe(CADENCE_DELTAS);
+  });
+});
+
+describe('failureKind', () => {
+  it('names non-answers: the failed query status, SERVFAIL, other RCODEs; null for an answer', () => {
+    expect(failureKind('ok', 0)).toBeNull();
+    expect(failureKind('ok', 2)).toBe('servfail');
+    expect(failureKind('ok', 3)).toBe('rcode'); // NXDOMAIN
+    expect(failureKind('ok', 5)).toBe('rcode'); // REFUSED
+    expect(failureKind('timeout', 0)).toBe('timeout');
+    expect(failureKind('network_error', 0)).toBe('network_error');
   });
 });

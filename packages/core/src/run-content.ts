@@ -81,6 +81,16 @@ export function medianInterval(ds: readonly number[]): number {
   return sorted[sorted.length >> 1] as number;
 }
 
+/**
+ * What a stored observation is when it is no answer: the query's status when it failed ('timeout',
+ * 'network_error', ...), 'servfail' for a SERVFAIL, 'rcode' for any other error RCODE; null for an answer
+ * (status ok, NOERROR). Failures of one kind and RCODE in a row make one failure period.
+ */
+export function failureKind(status: string, rcode: number): string | null {
+  if (status !== 'ok') return status;
+  return rcode === 0 ? null : rcode === 2 ? 'servfail' : 'rcode';
+}
+
 /** First intervals a vantage point keeps for its cadence estimate. */
 export const CADENCE_DELTAS = 64;
 

@@ -9,11 +9,9 @@
 // rows (rebuild.ts) folds it in its place.
 import type { ObservationRow, RunRecord, RunSample, VantageKey } from '../storage/types.js';
 import { emptyRunRecord } from '../storage/run-rows.js';
-import { NO_EXPIRATION, expiryAt, normalizeHost, noteInterval, sameContent, signatureWindowsInto, wellFormed } from '@kto/core';
+import { NO_EXPIRATION, expiryAt, failureKind, normalizeHost, noteInterval, sameContent, signatureWindowsInto, wellFormed } from '@kto/core';
 
 const QTYPE_SOA = 6;
-const RCODE_NOERROR = 0;
-const RCODE_SERVFAIL = 2;
 /** Vantage points a folder keeps in memory by default (the collector passes insert.runCacheVantages). */
 export const DEFAULT_MAX_VANTAGES = 100_000;
 
@@ -214,10 +212,11 @@ export class RunFolder {
         vr.duplicates++;
         continue;
       }
-      if (r.status !== 'ok' || r.rcode !== RCODE_NOERROR) {
+      const failure = failureKind(r.status, r.rcode);
+      if (failure !== null) {
         vr.failed++;
         const f = s.failure;
-        const nf = this.failure(s, r, t, version);
+        const nf = this.failure(s, r, t, version, failure);
         if (f !== nf) {
           created.add(nf);
           if (f !== null) {
@@ -313,8 +312,7 @@ export class RunFolder {
     return { runs: out, samples, extended };
   }
 
-  private failure(s: SeriesState, r: ObservationRow, t: number, version: number): RunRecord {
-    const kind = r.status !== 'ok' ? r.status : r.rcode === RCODE_SERVFAIL ? 'servfail' : 'rcode';
+  private failure(s: SeriesState, r: ObservationRow, t: number, version: number, kind: string): RunRecord {
     const f = s.failure;
     // a failure period continues while no answer came in between
     if (f !== null && f.failure_kind === kind && f.rcode === r.rcode && f.last_ms >= s.lastT) {
