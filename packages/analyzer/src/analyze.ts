@@ -39,8 +39,7 @@ function bad(msg: string): KtoError {
   return new KtoError('KTO_ERR_ANALYZER_BAD_ARGUMENT', msg);
 }
 
-function checkOptions(rows: unknown, o: AnalyzeOptions): void {
-  if (!Array.isArray(rows)) throw bad(`rows must be an array of observation rows, got ${typeof rows}`);
+function checkOptions(o: AnalyzeOptions): void {
   if (o === null || typeof o !== 'object') throw bad('options must be an object with at least { zone }');
   if (typeof o.zone !== 'string' || !isValidName(o.zone === '.' ? '.' : o.zone.replace(/\.?$/, '.'))) throw bad(`zone must be a domain name, got ${JSON.stringify(o.zone)}`);
   for (const k of ['from', 'to', 'now', 'dprpMs', 'dsgnMs', 'maxEpisodeGapMs'] as const) {
@@ -132,15 +131,20 @@ function nsProcedure(ns: NsChange, keyTransitions: readonly Transition[], segmen
  * malformed or duplicated are skipped and counted in `quality`; rows may come in any order.
  */
 export function analyzeZone(rows: readonly ObservationRow[], options: AnalyzeOptions): ZoneAnalysis {
-  checkOptions(rows, options);
+  if (!Array.isArray(rows)) throw bad(`rows must be an array of observation rows, got ${typeof rows}`);
+  checkOptions(options);
   const zone = normalizeZone(options.zone);
-  return analyzeRunSet(buildRuns(rows, { zone, from: options.from ?? -Infinity, to: options.to ?? Infinity }), options);
+  return analyzeRuns(buildRuns(rows, { zone, from: options.from ?? -Infinity, to: options.to ?? Infinity }), zone, options);
 }
 
 /** Analyses the runs of one zone (from buildRuns, or assembled from stored runs: stored-runs.ts). */
 export function analyzeRunSet(runs: RunSet, options: AnalyzeOptions): ZoneAnalysis {
-  checkOptions([], options);
-  const zone = normalizeZone(options.zone);
+  checkOptions(options);
+  return analyzeRuns(runs, normalizeZone(options.zone), options);
+}
+
+/** The analysis proper, over checked options. */
+function analyzeRuns(runs: RunSet, zone: string, options: AnalyzeOptions): ZoneAnalysis {
   const now = options.now ?? runs.lastT;
   const maxGap = options.maxEpisodeGapMs ?? 30 * DAY;
   const notes: string[] = [];
