@@ -15,7 +15,7 @@
 // mergeCadence for its cadence and gaps.
 import { CADENCE_DELTAS, NO_EXPIRATION, noteInterval, signatureWindowsInto } from '@kto/core';
 import type { SignatureWindows } from '@kto/core';
-import type { ObservationRow, RunRecord, RunSampleKey, Store } from '@kto/collector';
+import type { ObservationRow, RunQuery, RunRecord, RunSampleKey, Store } from '@kto/collector';
 import { analyzeRunSet } from './analyze.js';
 import { QTYPE } from './observation.js';
 import type { FailurePeriod, RunSet, RunState, Series, SigSample, Vantage } from './runs.js';
@@ -374,14 +374,32 @@ export interface StoredAnalysis {
  */
 export async function analyzeZoneFromRuns(store: Store, options: AnalyzeOptions): Promise<StoredAnalysis | null> {
   const zone = normalizeZone(options.zone);
+  const q = { zone, ...(options.from !== undefined ? { fromMs: options.from } : {}), ...(options.to !== undefined ? { toMs: options.to } : {}) };
+  const read = await readStoredRuns(store, q);
+  return read === null ? null : analyseStoredRuns(store, read, options);
+}
+
+interface StoredRead {
+  zone: string;
+  records: number;
+  stored: ReturnType<typeof runSetFromStored>;
+  readMs: number;
+}
+
+/** The zone's stored runs assembled into a RunSet (raw bytes not fetched yet), or null when it has none. */
+async function readStoredRuns(store: Store, q: RunQuery): Promise<StoredRead | null> {
   const t0 = performance.now();
   const records: RunRecord[] = [];
-  const q = { zone, ...(options.from !== undefined ? { fromMs: options.from } : {}), ...(options.to !== undefined ? { toMs: options.to } : {}) };
   for await (const chunk of store.streamRuns(q)) for (const r of chunk) records.push(r);
   if (records.length === 0) return null;
+  return { zone: q.zone, records: records.length, stored: runSetFromStored(records), readMs: performance.now() - t0 };
+}
+
+/** Fetches the raw samples the analysis verifies, then analyses. */
+async function analyseStoredRuns(store: Store, read: StoredRead, options: AnalyzeOptions): Promise<StoredAnalysis> {
+  const { stored } = read;
   const t1 = performance.now();
-  const stored = runSetFromStored(records);
-  const raws = await store.runSamples(zone, stored.wanted);
+  const raws = await store.runSamples(read.zone, stored.wanted);
   stored.attachRaw(raws);
   let missingRaw = 0;
   for (const k of stored.wanted) if (!raws.has(`${k.agent_id}/${k.seq}/${k.idx}`)) missingRaw++;
@@ -394,7 +412,7 @@ export async function analyzeZoneFromRuns(store: Store, options: AnalyzeOptions)
     analysis.quality.notes.push(`${stored.late} observations reached the collector after later ones of their vantage point and are not in the stored runs: run \`kto-collector rebuild-runs\` to fold them`);
   }
   const t3 = performance.now();
-  return { analysis, runs: records.length, raws: raws.size, missingRaw, late: stored.late, timings: { readMs: t1 - t0, rawMs: t2 - t1, analyzeMs: t3 - t2 } };
+  return { analysis, runs: read.records, raws: raws.size, missingRaw, late: stored.late, timings: { readMs: read.readMs, rawMs: t2 - t1, analyzeMs: t3 - t2 } };
 }
 
 /** A zone's whole history from its runs when they hold every stored row of it, else why not. */
@@ -405,13 +423,17 @@ export type CoveringAnalysis = { result: StoredAnalysis; observations: number; r
  * the zone and none came late; otherwise says why (the caller reads the rows).
  */
 export async function analyzeZoneIfRunsCover(store: Store, zone: string, now: number): Promise<CoveringAnalysis> {
-  const result = await analyzeZoneFromRuns(store, { zone, now });
-  if (result === null) return { result: null, observations: 0, reason: 'no stored runs for the zone' };
+  // the coverage is checked before the raw samples are fetched and the runs analysed: a zone whose runs
+  // do not cover it is analysed from rows, and that work would be thrown away
+  const read = await readStoredRuns(store, { zone: normalizeZone(zone) });
+  if (read === null) return { result: null, observations: 0, reason: 'no stored runs for the zone' };
   const rows = await store.countObservations({ zone });
-  if (result.analysis.quality.rows !== rows) {
-    return { result: null, observations: rows, reason: `the stored runs hold ${result.analysis.quality.rows} of ${rows} stored rows (rows stored before the runs table, or a crash): run \`kto-collector rebuild-runs\`` };
+  const held = read.stored.runs.counts.rows;
+  if (held !== rows) {
+    return { result: null, observations: rows, reason: `the stored runs hold ${held} of ${rows} stored rows (rows stored before the runs table, or a crash): run \`kto-collector rebuild-runs\`` };
   }
-  if (result.late > 0) return { result: null, observations: rows, reason: `${result.late} rows came late and are not in the runs: run \`kto-collector rebuild-runs\`` };
+  if (read.stored.late > 0) return { result: null, observations: rows, reason: `${read.stored.late} rows came late and are not in the runs: run \`kto-collector rebuild-runs\`` };
+  const result = await analyseStoredRuns(store, read, { zone, now });
   if (result.missingRaw > 0) return { result: null, observations: rows, reason: `${result.missingRaw} raw samples of the runs are missing: run \`kto-collector rebuild-runs\`` };
   return { result, observations: rows, reason: null };
 }
