@@ -46,6 +46,17 @@ function storeOptions(cmd: Command): Command {
     .addOption(new Option('--clickhouse-password-file <file>', 'file holding the ClickHouse password').env('KTO_CLICKHOUSE_PASSWORD_FILE'));
 }
 
+/** The values of storeOptions' flags. */
+function storeFlags(o: Record<string, unknown>): StoreFlags {
+  return {
+    dataDir: o.dataDir as string | undefined,
+    clickhouseUrl: o.clickhouseUrl as string | undefined,
+    database: o.database as string | undefined,
+    clickhouseUser: o.clickhouseUser as string | undefined,
+    clickhousePasswordFile: o.clickhousePasswordFile as string | undefined,
+  };
+}
+
 function count(flags: string, description: string, env: string, def: number): Option {
   return new Option(flags, description).env(env).default(def).argParser(parseCount(flags.split(' ')[0] as string));
 }
@@ -75,11 +86,7 @@ export function buildProgram(actions: CliActions): Command {
       'KTO_RUN_CACHE_VANTAGES', DEFAULT_INSERT.runCacheVantages))
     .action(async (o: Record<string, unknown>) => {
       await actions.serve({
-        dataDir: o.dataDir as string | undefined,
-        clickhouseUrl: o.clickhouseUrl as string | undefined,
-        database: o.database as string | undefined,
-        clickhouseUser: o.clickhouseUser as string | undefined,
-        clickhousePasswordFile: o.clickhousePasswordFile as string | undefined,
+        ...storeFlags(o),
         listen: parseListen(o.listen as string),
         adminTokenFile: o.adminTokenFile as string | undefined,
         logLevel: o.logLevel as string,
@@ -107,11 +114,7 @@ export function buildProgram(actions: CliActions): Command {
       .env('KTO_ADMIN_TOKEN_FILE'))
     .action(async (o: Record<string, unknown>) => {
       await actions.tokenCreate({
-        dataDir: o.dataDir as string | undefined,
-        clickhouseUrl: o.clickhouseUrl as string | undefined,
-        database: o.database as string | undefined,
-        clickhouseUser: o.clickhouseUser as string | undefined,
-        clickhousePasswordFile: o.clickhousePasswordFile as string | undefined,
+        ...storeFlags(o),
         label: o.label as string,
         ttlS: o.ttlS as number,
         maxUses: o.maxUses as number,
@@ -125,11 +128,7 @@ export function buildProgram(actions: CliActions): Command {
     .addOption(new Option('--zone <zone...>', 'zone(s) to rebuild (default: every tracked zone)'))
     .action(async (o: Record<string, unknown>) => {
       await actions.rebuildRuns({
-        dataDir: o.dataDir as string | undefined,
-        clickhouseUrl: o.clickhouseUrl as string | undefined,
-        database: o.database as string | undefined,
-        clickhouseUser: o.clickhouseUser as string | undefined,
-        clickhousePasswordFile: o.clickhousePasswordFile as string | undefined,
+        ...storeFlags(o),
         zones: (o.zone as string[] | undefined) ?? [],
       });
     })
