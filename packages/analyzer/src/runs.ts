@@ -182,7 +182,19 @@ export function stateKeyOf(r: ObservationRow): string {
   return out;
 }
 
-export function buildState(id: number, key: string, r: ObservationRow): RunState {
+/** The interned state of a row's content: the one of `states` with its key, or a new one appended to them. */
+export function internState(states: RunState[], byKey: Map<string, RunState>, r: ObservationRow): RunState {
+  const key = stateKeyOf(r);
+  let st = byKey.get(key);
+  if (st === undefined) {
+    st = buildState(states.length, key, r);
+    states.push(st);
+    byKey.set(key, st);
+  }
+  return st;
+}
+
+function buildState(id: number, key: string, r: ObservationRow): RunState {
   const keys: StateKey[] = [];
   const seenKey = new Set<string>();
   for (let i = 0; i < r.dnskey_key_hashes.length; i++) {
@@ -328,13 +340,7 @@ export function buildRuns(rows: readonly ObservationRow[], opts: RunOptions): Ru
 
     let run = s.runs.length === 0 ? undefined : s.runs[s.runs.length - 1];
     if (last === null || run === undefined || !sameContent(last, r)) {
-      const key = stateKeyOf(r);
-      let st = stateByKey.get(key);
-      if (st === undefined) {
-        st = buildState(states.length, key, r);
-        states.push(st);
-        stateByKey.set(key, st);
-      }
+      const st = internState(states, stateByKey, r);
       // RRSIG windows of this content
       signatureWindowsInto(s, r);
       const minExp = s.minExp;

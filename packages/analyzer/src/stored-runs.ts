@@ -19,7 +19,7 @@ import type { ObservationRow, RunQuery, RunRecord, RunSampleKey, Store } from '@
 import { analyzeRunSet } from './analyze.js';
 import { QTYPE } from './observation.js';
 import type { FailurePeriod, RunSet, RunState, Series, SigSample, Vantage } from './runs.js';
-import { buildState, normalizeZone, stateKeyOf, windowsKey } from './runs.js';
+import { internState, normalizeZone, windowsKey } from './runs.js';
 import type { AnalyzeOptions, ZoneAnalysis } from './types.js';
 
 const EMPTY = new Uint8Array(0);
@@ -236,13 +236,7 @@ export function runSetFromStored(records: readonly RunRecord[]): StoredRunSet {
     if (prev !== undefined && sameStateColumns(prev.rec, rec)) st = prev.state;
     else {
       row = firstRowOf(rec);
-      const key = stateKeyOf(row);
-      st = stateByKey.get(key);
-      if (st === undefined) {
-        st = buildState(states.length, key, row);
-        states.push(st);
-        stateByKey.set(key, st);
-      }
+      st = internState(states, stateByKey, row);
     }
     signatureWindowsInto(w, rec);
     const minExp = w.minExp;
