@@ -3,7 +3,10 @@ import type { Scenario } from '../scenario/types.js';
 // An operator handoff A -> B through an unsigned B: the NS change and the DS removal are submitted
 // together (parent at 50). B serves the zone unsigned; resolvers still holding DS_KA (TTL 180: DS
 // TTLs at a TLD are long) and asking B after their NS expired (by 50 + 40 + poll) fail; once DS_KA
-// has left every cache (by 240) the zone is insecure.
+// has left every cache (by 240) the zone is insecure. Failures can start at 30 already: from then the
+// child's own NS RRset names B, and a resolver that reaches the zone through the child's servers rather
+// than the parent's delegation (a stub zone, as the split-anycast vantage point; or one that refreshed the
+// child's NS, which ranks above the parent's referral, RFC 2181 §5.4.1) asks B while it holds DS_KA.
 export const brokenHandoffInsecure: Scenario = {
   name: 'broken-handoff-insecure',
   kind: 'broken',
@@ -25,5 +28,5 @@ export const brokenHandoffInsecure: Scenario = {
   ],
   duration: 260,
   expectedFindings: [{ code: 'HANDOFF_WENT_INSECURE', keys: ['KA'], from: 30, to: 260 }],
-  expectedValidationFailure: { from: 50, to: 230 },
+  expectedValidationFailure: { from: 30, to: 230 },
 };
