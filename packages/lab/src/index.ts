@@ -12,8 +12,8 @@ export { loadScenarioFile, validateScenario } from './scenario/validate.js';
 export { defaultValidity, maxTtl, nextChange, parentChangeTimes, providerIds, stateAt } from './timeline.js';
 export type { CdsContent, KeySigning, LabState, ParentDs, ParentState, ProviderState, PublishedKey } from './timeline.js';
 
-export { MAX_SPEED, MIN_SPEED, createClock } from './clock.js';
-export type { LabClock } from './clock.js';
+export { MAX_SPEED, MIN_SPEED, createClock, createHeldClock } from './clock.js';
+export type { HeldLabClock, LabClock } from './clock.js';
 
 export { CDNSKEY_DELETE, CDS_DELETE, buildZone, makeRrset } from './zone-builder.js';
 export type { DelegationInput, HostAddress, RRset, ZoneData, ZoneInput } from './zone-builder.js';

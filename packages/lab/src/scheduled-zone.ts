@@ -17,7 +17,6 @@ export class ScheduledZone implements ZoneSource {
   readonly #build: (labTime: number) => ZoneVersion;
   #zone: SignedZone | undefined;
   #next = -Infinity;
-  #untilMs = -Infinity;
   /** Versions built so far. */
   builds = 0;
 
@@ -28,16 +27,22 @@ export class ScheduledZone implements ZoneSource {
   }
 
   current(): SignedZone {
-    if (this.#zone === undefined || Date.now() >= this.#untilMs) {
+    if (this.#zone === undefined || this.#clock.labNow() >= this.#next) {
       // never before the change point that triggered the rebuild (float rounding of the clock)
       const t = Math.max(this.#clock.labNow(), this.#next);
       const v = this.#build(t);
       this.builds++;
       this.#zone = v.zone;
       this.#next = v.next;
-      this.#untilMs = v.next === Infinity ? Infinity : this.#clock.startMs + (v.next * 1000) / this.#clock.speed;
     }
     return this.#zone;
+  }
+
+  /** Forgets the version served, so that the next query builds it anew (after a held clock starts:
+   *  signatures made while it waited have windows from a provisional start). */
+  reset(): void {
+    this.#zone = undefined;
+    this.#next = -Infinity;
   }
 
   /** The zone as it is (or would be) at lab time `t`, without changing what is served. */

@@ -14,7 +14,7 @@ import type { DsDigestType } from '@kto/core';
 import { generateDnssecKeyAsync } from '@kto/core/node';
 import type { DnssecKeyPair } from '@kto/core/node';
 import { assertLoopback, parseBase } from './address.js';
-import { createClock } from './clock.js';
+import { createHeldClock } from './clock.js';
 import type { LabClock } from './clock.js';
 import { LabDnsServer } from './dns-server.js';
 import { DEFAULT_RESOLVERS, startResolvers, validateResolverSpecs } from './resolvers.js';
@@ -98,7 +98,7 @@ export interface LabDescription {
 
 export interface RunningLab {
   readonly clock: LabClock;
-  /** Lab seconds since the start. */
+  /** Lab seconds since lab second 0: the moment the servers and resolvers answered (0 before). */
   labNow(): number;
   readonly trustAnchor: string;
   readonly servers: readonly LabServer[];
@@ -211,7 +211,8 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
     return { s, zone, keys, hosts, serving: new Map() };
   }));
 
-  const clock = createClock(o.speed);
+  // held at lab second 0 until the servers and resolvers answer (clock.ts)
+  const clock = createHeldClock(o.speed);
   const warnings: string[] = [];
   const minTtl = Math.min(...o.scenarios.flatMap((s) => [s.ttl.dnskey, s.ttl.zone, s.ttl.ds]));
   if (minTtl / clock.speed < 1) {
@@ -388,6 +389,10 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
     await shutdown();
     throw err;
   }
+  // lab second 0: every zone is built anew on the started clock (the root's signatures for the
+  // resolvers' readiness checks were made on the provisional one)
+  clock.start();
+  for (const z of [root, tldZone, ...runtimes.flatMap((rt) => [...rt.serving.values()])]) z.reset();
 
   const zones: LabZone[] = runtimes.map((rt) => ({
     scenario: rt.s.name, kind: rt.s.kind, procedure: rt.s.procedure, zone: rt.zone, duration: rt.s.duration,
