@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { COLLECTOR_ERRORS, COLLECTOR_ERROR_STATUS } from './errors.js';
 import { observation, signedBatch } from './testing/fixtures.js';
@@ -43,6 +44,26 @@ describe('app', () => {
     const down = await h.app.inject({ method: 'GET', url: '/v1/zones' });
     expect(down.statusCode).toBe(503);
     expect(down.json().code).toBe('KTO_ERR_API_STORE_UNAVAILABLE');
+  });
+
+  it('responses of 1 kB and more are gzipped when accepted; small ones and request bodies are left alone', async () => {
+    h = await harness({ now: () => NOW });
+    const plain = await h.app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    const zipped = await h.app.inject({ method: 'GET', url: '/openapi.json', headers: { 'accept-encoding': 'gzip' } });
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.rawPayload.length).toBeLessThan(plain.rawPayload.length / 3);
+    expect(gunzipSync(zipped.rawPayload).toString()).toBe(plain.body);
+    const small = await h.app.inject({ method: 'GET', url: '/healthz', headers: { 'accept-encoding': 'gzip' } });
+    expect(small.headers['content-encoding']).toBeUndefined();
+    expect(small.json()).toMatchObject({ status: 'ok' });
+
+    // a gzipped request body is not inflated: the enrolment JSON parser sees the compressed bytes
+    const enc = await h.app.inject({
+      method: 'POST', url: '/v1/agents/enroll', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      payload: gzipSync(JSON.stringify({ token: 'x' })),
+    });
+    expect(enc.statusCode).toBe(400);
   });
 
   it('JSON bodies over the limit: 413 KTO_ERR_API_TOO_LARGE; wrong content-type: 415', async () => {

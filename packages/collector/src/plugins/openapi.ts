@@ -28,5 +28,8 @@ export function registerOpenApi(app: FastifyInstance, version: string): void {
       ],
     },
   });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // in a plugin of its own, so that the plugins registered before (compression) apply to it
+  void app.register(async (scope) => {
+    scope.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  });
 }

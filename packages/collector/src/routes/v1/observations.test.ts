@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { AckStatus } from '@kto/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +113,17 @@ describe('GET /v1/zones/:zone/observations', () => {
     expect(capped.body.trimEnd().split('\n').map((l) => key(JSON.parse(l) as Obs))).toEqual(expected.filter((o) => o.agent_id === a.agentId).slice(0, 7).map(key));
     const none = await get('/v1/zones/absent.example./observations?format=ndjson');
     expect([none.statusCode, none.body]).toEqual([200, '']);
+  });
+
+  it('NDJSON streams and JSON pages are gzipped for a client that accepts it, to the same bytes', async () => {
+    for (const url of ['/v1/zones/example./observations?format=ndjson', '/v1/zones/example./observations?limit=100']) {
+      const plain = await h.app.inject({ method: 'GET', url });
+      const zipped = await h.app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip' } });
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(zipped.headers['content-encoding']).toBe('gzip');
+      expect(zipped.rawPayload.length).toBeLessThan(plain.rawPayload.length / 2);
+      expect(gunzipSync(zipped.rawPayload).toString()).toBe(plain.body);
+    }
   });
 
   it('NDJSON with a store that fails before the first row: a JSON error, not a broken stream', async () => {
