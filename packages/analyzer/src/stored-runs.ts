@@ -7,12 +7,12 @@
 // (its row in `runs` with its latest extent from `run_extents`: Store.streamRuns).
 //
 // Exact (same RunSet, hence the same analysis as from rows) for every vantage point observed by one
-// agent, when the window covers whole runs and no row came late (`late` rows are counted at ingest and
-// folded only by `kto-collector rebuild-runs`). An authoritative server asked by several agents is one
-// vantage point (runs.ts), folded per agent at ingest (agents upload at their own pace, so their rows
-// reach the collector out of each other's order) and merged here in time order: equal to the row fold
-// when the server changes cleanly (no agent sees the old answer after another saw the new one); see
-// mergeCadence for its cadence and gaps.
+// agent, when the window covers whole runs and no row came late (`late` rows are counted at ingest; the
+// collector then re-folds their vantage point from its stored rows by itself: collector ingest/writer.ts).
+// An authoritative server asked by several agents is one vantage point (runs.ts), folded per agent at
+// ingest (agents upload at their own pace, so their rows reach the collector out of each other's order)
+// and merged here in time order: equal to the row fold when the server changes cleanly (no agent sees
+// the old answer after another saw the new one); see mergeCadence for its cadence and gaps.
 import { CADENCE_DELTAS, NO_EXPIRATION, noteInterval, signatureWindowsInto } from '@kto/core';
 import type { SignatureWindows } from '@kto/core';
 import type { ObservationRow, RunQuery, RunRecord, RunSampleKey, Store } from '@kto/collector';
@@ -357,7 +357,7 @@ export interface StoredAnalysis {
   raws: number;
   /** Raw responses the analysis needed (to verify signatures) that are not in run_samples. */
   missingRaw: number;
-  /** Stored rows not in the runs (they came late; a rebuild folds them). */
+  /** Stored rows not in the runs (they came late; the collector re-folds them). */
   late: number;
   timings: { readMs: number; rawMs: number; analyzeMs: number };
 }
@@ -403,7 +403,7 @@ async function analyseStoredRuns(store: Store, read: StoredRead, options: Analyz
     analysis.quality.notes.push(`${missingRaw} raw responses the stored runs point to are missing from run_samples: their signatures were not verified; run \`kto-collector rebuild-runs\``);
   }
   if (stored.late > 0) {
-    analysis.quality.notes.push(`${stored.late} observations reached the collector after later ones of their vantage point and are not in the stored runs: run \`kto-collector rebuild-runs\` to fold them`);
+    analysis.quality.notes.push(`${stored.late} observations reached the collector after later ones of their vantage point and are not in the stored runs yet: the collector re-folds their vantage points from the stored rows by itself within a flush or two (\`kto-collector rebuild-runs\` if it stopped before that)`);
   }
   const t3 = performance.now();
   return { analysis, runs: read.records, raws: raws.size, missingRaw, late: stored.late, timings: { readMs: read.readMs, rawMs: t2 - t1, analyzeMs: t3 - t2 } };
@@ -424,9 +424,14 @@ export async function analyzeZoneIfRunsCover(store: Store, zone: string, now: nu
   const rows = await store.countObservations({ zone });
   const held = read.stored.runs.counts.rows;
   if (held !== rows) {
-    return { result: null, observations: rows, reason: `the stored runs hold ${held} of ${rows} stored rows (rows stored before the runs table, or a crash): run \`kto-collector rebuild-runs\`` };
+    return {
+      result: null, observations: rows,
+      reason: `the stored runs hold ${held} of ${rows} stored rows: runs of a flush in progress or not written yet (the collector re-folds those by itself), or rows stored before the runs table or before a crash (run \`kto-collector rebuild-runs\`)`,
+    };
   }
-  if (read.stored.late > 0) return { result: null, observations: rows, reason: `${read.stored.late} rows came late and are not in the runs: run \`kto-collector rebuild-runs\`` };
+  if (read.stored.late > 0) {
+    return { result: null, observations: rows, reason: `${read.stored.late} rows came late and are not in the runs yet: the collector re-folds them by itself within a flush or two` };
+  }
   const result = await analyseStoredRuns(store, read, { zone, now });
   if (result.missingRaw > 0) return { result: null, observations: rows, reason: `${result.missingRaw} raw samples of the runs are missing: run \`kto-collector rebuild-runs\`` };
   return { result, observations: rows, reason: null };

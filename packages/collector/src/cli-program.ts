@@ -124,7 +124,7 @@ export function buildProgram(actions: CliActions): Command {
     });
   token.addHelpText('after', '\nWhile a collector runs on an embedded chdb data directory, use --api (one process per data directory).');
 
-  storeOptions(program.command('rebuild-runs').description('fold the stored rows of zones into runs again (after a crash between the two inserts of a flush, or late rows)'))
+  storeOptions(program.command('rebuild-runs').description('fold the stored rows of zones into runs again (rows stored before the runs table, after a crash between the two inserts of a flush, or re-folds left queued when a collector stopped; run it with no collector ingesting the zone)'))
     .addOption(new Option('--zone <zone...>', 'zone(s) to rebuild (default: every tracked zone)'))
     .action(async (o: Record<string, unknown>) => {
       await actions.rebuildRuns({

@@ -3,6 +3,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export type BatchOutcome = 'stored' | 'duplicate' | 'rejected' | 'retry';
+export type RefoldOutcome = 'done' | 'failed';
 
 export class CollectorMetrics {
   readonly registry = new Registry();
@@ -12,6 +13,10 @@ export class CollectorMetrics {
   readonly insertDuration: Histogram<'table'>;
   readonly pendingRows: Gauge;
   readonly wsConnections: Gauge;
+  readonly refolds: Counter<'outcome'>;
+  readonly refoldRows: Counter;
+  readonly refoldDuration: Histogram;
+  readonly refoldsQueued: Gauge;
 
   constructor(opts: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -48,6 +53,28 @@ export class CollectorMetrics {
     this.wsConnections = new Gauge({
       name: 'kto_collector_ws_connections',
       help: 'Open agent WebSocket connections (authenticated or not)',
+      registers,
+    });
+    this.refolds = new Counter({
+      name: 'kto_collector_refolds_total',
+      help: 'Re-folds of a vantage point\'s stored rows into runs (after late rows or runs not written), by outcome',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.refoldRows = new Counter({
+      name: 'kto_collector_refold_rows_total',
+      help: 'Stored rows read and folded again by successful re-folds',
+      registers,
+    });
+    this.refoldDuration = new Histogram({
+      name: 'kto_collector_refold_duration_seconds',
+      help: 'Duration of successful re-folds (read the rows, fold, write the runs); no flush runs meanwhile',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    });
+    this.refoldsQueued = new Gauge({
+      name: 'kto_collector_refolds_queued',
+      help: 'Vantage points waiting for a re-fold (due now or after a failed attempt\'s backoff)',
       registers,
     });
     if (opts.processMetrics === true) collectDefaultMetrics({ register: this.registry, prefix: 'kto_collector_' });

@@ -1,7 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isKtoError, KtoError } from '@kto/core';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { FastifyBaseLogger } from 'fastify';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CollectorMetrics } from '../metrics.js';
 import { resolveInsert } from '../options.js';
-import type { ObservationRow, RunRecord } from '../storage/types.js';
+import { openStore } from '../storage/index.js';
+import { sampleRow, uniqueDatabase } from '../storage/store-suite.js';
+import type { ObservationRow, RunRecord, Store } from '../storage/types.js';
 import { RunFolder } from '../runs/fold.js';
 import { rebuildZoneRuns } from '../runs/rebuild.js';
 import { MemoryStore } from '../testing/memory-store.js';
@@ -290,7 +297,7 @@ describe('BatchWriter with runs', () => {
     expect(runs.filter((r) => r.kind === 'answer').map((r) => r.count)).toEqual([15]);
   });
 
-  it('runs the store refuses are given up (batches still acknowledged); the zone is rebuilt from rows', async () => {
+  it('runs the store refuses are given up (batches still acknowledged), and re-folded from the stored rows at once', async () => {
     const folder = new RunFolder();
     const w = writer(folder);
     const a = watch(w.submit(answers('a', 1, 10), draft('a', 1, 10)));
@@ -300,14 +307,241 @@ describe('BatchWriter with runs', () => {
     const b = watch(w.submit(later, draft('a', 2, 5)));
     await vi.advanceTimersByTimeAsync(1_000);
     expect([a.state, b.state]).toEqual(['resolved', 'resolved']);
-    expect(folder.size).toBe(0); // forgotten: the next flush re-reads what is stored
+    expect(store.calls.failedInserts).toBe(1); // the flush's runs were refused ...
     expect(await store.countObservations()).toBe(15);
-    expect(observed(await current())).toBe(10);
+    expect(w.refoldsQueued).toBe(0); // ... and the vantage point re-folded right after that flush
+    const runs = await current();
+    expect(observed(runs)).toBe(15);
+    expect(runs.filter((r) => r.kind === 'answer').map((r) => r.count)).toEqual([15]);
+    expect(comparable(runs)).toEqual(comparable(await rebuiltFrom(store)));
+  });
+});
 
-    const result = await rebuildZoneRuns(store, 'example.');
-    expect(result.rows).toBe(15);
-    const rebuilt = await current();
-    expect(observed(rebuilt)).toBe(15);
-    expect(rebuilt.filter((r) => r.kind === 'answer').map((r) => r.count)).toEqual([15]);
+/** Run rows without what differs between two folds of the same rows written at other times (version, rebuilt_ms), in key order. */
+function comparable(rs: readonly RunRecord[]): Omit<RunRecord, 'version' | 'rebuilt_ms'>[] {
+  const key = (r: RunRecord): string => [r.zone, r.agent_id, r.server, r.qtype, r.kind, r.first_ms, r.seq, r.idx].join('|');
+  return [...rs].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)).map(({ version: _v, rebuilt_ms: _r, ...rest }) => rest);
+}
+
+async function runsOf(store: Store, zone: string): Promise<RunRecord[]> {
+  const out: RunRecord[] = [];
+  for await (const chunk of store.streamRuns({ zone })) out.push(...chunk);
+  return out;
+}
+
+/** What `kto-collector rebuild-runs` makes of the rows `store` holds: rebuildZoneRuns over a copy of them in a fresh store. */
+async function rebuiltFrom(store: Store, zone = 'example.'): Promise<RunRecord[]> {
+  const copy = new MemoryStore();
+  for await (const page of store.streamObservations({ zone })) await copy.insertObservations(page);
+  await rebuildZoneRuns(copy, zone);
+  return runsOf(copy, zone);
+}
+
+const BASE = Date.UTC(2026, 0, 1);
+const SERVER_A = '192.0.2.53';
+const SERVER_B = '2001:db8::53';
+
+/**
+ * Rows of agent 'a' asking two servers (two vantage points of zone example.), one of each per minute
+ * `t`: DNSKEY answers whose key set changes at t = 15 and at t = 27, and a timeout at t = 12.
+ */
+function minuteRows(seq: number, times: readonly { server: string; t: number }[]): ObservationRow[] {
+  return times.map(({ server, t }, idx) => {
+    const keys = t < 15 ? ['8c1f2e0a5b7d9e31', '0b5e9a77c3d1f402'] : t < 27 ? ['8c1f2e0a5b7d9e31', '51aa0c3e9d2f7b60'] : ['51aa0c3e9d2f7b60'];
+    return sampleRow({
+      agent_id: 'a', seq, idx, server, received_at_ms: BASE + 3_600_000, observed_at_ms: BASE + Math.round(t * 60_000),
+      dnskey_key_hashes: keys, dnskey_key_tags: keys.map((h) => Number.parseInt(h.slice(0, 4), 16)),
+      dnskey_flags: keys.map(() => 256), dnskey_protocols: keys.map(() => 3), dnskey_algorithms: keys.map(() => 13), dnskey_key_bits: keys.map(() => 256),
+      ...(t === 12 ? { status: 'timeout' as const, rcode: 0, raw: new Uint8Array(0) } : {}),
+    });
+  });
+}
+const both = (ts: readonly number[]): { server: string; t: number }[] => ts.flatMap((t) => [{ server: SERVER_A, t }, { server: SERVER_B, t }]);
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** Resolves once the writer has no re-fold queued (real timers). */
+async function refolded(w: BatchWriter): Promise<void> {
+  await vi.waitFor(() => expect(w.refoldsQueued).toBe(0), { timeout: 20_000, interval: 5 });
+}
+
+/**
+ * A vantage point gets t = 10..20, then a flush with t = 5 and 14.5 (late: before its first row, and
+ * inside a run) and t = 25 (on time), then t = 26..30. After the late flush the writer re-folds that
+ * vantage point by itself: its runs count no late row, hold every stored row, and equal what a rebuild
+ * from rows makes; the next flush extends them as a fresh fold of all rows would be. The other server
+ * (no late row) is not re-folded and keeps its runs.
+ */
+async function lateRowsAreRefolded(store: Store): Promise<void> {
+  const metrics = new CollectorMetrics();
+  const folder = new RunFolder();
+  const w = new BatchWriter(store, resolveInsert({ maxRows: 1_000, maxDelayMs: 2, retryInitialMs: 5, retryMaxMs: 20 }), { now: () => NOW, runs: folder, metrics });
+  try {
+    const first = minuteRows(1, both(range(10, 20)));
+    await w.submit(first, draft('a', 1, first.length));
+    const late = minuteRows(2, [{ server: SERVER_A, t: 5 }, { server: SERVER_A, t: 14.5 }, ...both([25])]);
+    await w.submit(late, draft('a', 2, late.length));
+    await refolded(w);
+
+    const runs = await runsOf(store, 'example.');
+    const vantage = (server: string): RunRecord[] => runs.filter((r) => r.kind === 'vantage' && r.server === server);
+    expect(vantage(SERVER_A).map((r) => [r.late, r.observations, r.first_ms])).toEqual([[0, 14, BASE + 5 * 60_000]]);
+    expect(vantage(SERVER_A)[0]?.rebuilt_ms).toBeGreaterThan(0);
+    expect(vantage(SERVER_B).map((r) => [r.late, r.observations, r.rebuilt_ms])).toEqual([[0, 12, 0]]);
+    expect(comparable(runs)).toEqual(comparable(await rebuiltFrom(store)));
+    expect((await metrics.refolds.get()).values.map((v) => [v.labels.outcome, v.value])).toEqual([['done', 1]]);
+    expect((await metrics.refoldRows.get()).values[0]?.value).toBe(14);
+
+    // the next flush resumes from the re-folded runs
+    const next = minuteRows(3, both(range(26, 30)));
+    await w.submit(next, draft('a', 3, next.length));
+    await refolded(w);
+    const after = await runsOf(store, 'example.');
+    expect(after.filter((r) => r.kind === 'vantage').map((r) => [r.server, r.late, r.observations])).toEqual(
+      expect.arrayContaining([[SERVER_A, 0, 19], [SERVER_B, 0, 17]]),
+    );
+    expect(comparable(after)).toEqual(comparable(await rebuiltFrom(store)));
+    expect((await metrics.refolds.get()).values.map((v) => v.value)).toEqual([1]); // no further re-fold was needed
+  } finally {
+    await w.close();
+  }
+}
+
+describe('BatchWriter re-folds vantage points whose rows came late', () => {
+  it('memory store', async () => {
+    await lateRowsAreRefolded(new MemoryStore());
+  });
+
+  describe('chdb', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'kto-writer-chdb-'));
+    afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+    it('chdb store', async () => {
+      const store = await openStore({ mode: 'chdb', dataDir, database: uniqueDatabase('writer_refold') });
+      try {
+        await store.migrate();
+        await lateRowsAreRefolded(store);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+});
+
+describe('BatchWriter re-folds that fail', () => {
+  let store: MemoryStore;
+  beforeEach(() => {
+    vi.useFakeTimers();
+    store = new MemoryStore();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Makes the next `n` reads of one vantage point's rows (the re-fold's) fail as an unreachable store does. */
+  function failVantageReads(n: number): { reads: number; at: number[] } {
+    const seen = { reads: 0, at: [] as number[] };
+    const real = store.streamObservations.bind(store);
+    vi.spyOn(store, 'streamObservations').mockImplementation((q) => {
+      if (q.server === undefined) return real(q);
+      seen.reads++;
+      seen.at.push(Date.now());
+      if (seen.reads > n) return real(q);
+      return (async function* fail(): AsyncGenerator<ObservationRow[]> {
+        yield* [];
+        throw new KtoError('KTO_ERR_STORE_UNAVAILABLE', 'memory store: read failed (injected)');
+      })();
+    });
+    return seen;
+  }
+
+  function logger(): { logger: FastifyBaseLogger; lines: { level: string; obj: Record<string, unknown>; msg: string }[] } {
+    const lines: { level: string; obj: Record<string, unknown>; msg: string }[] = [];
+    const at = (level: string) => (obj: Record<string, unknown>, msg: string): void => {
+      lines.push({ level, obj, msg });
+    };
+    return { logger: { info: at('info'), warn: at('warn'), error: at('error') } as unknown as FastifyBaseLogger, lines };
+  }
+
+  it('a re-fold whose read fails is retried after the backoff and succeeds; batches meanwhile are acknowledged on time', async () => {
+    const metrics = new CollectorMetrics();
+    const log = logger();
+    const w = new BatchWriter(store, resolveInsert({ maxRows: 1_000, maxDelayMs: 1_000, retryInitialMs: 300, retryMaxMs: 1_200 }), {
+      now: () => NOW, runs: new RunFolder(), metrics, logger: log.logger,
+    });
+    const reads = failVantageReads(3);
+    const first = watch(w.submit(minuteRows(1, both(range(10, 20))), draft('a', 1, 22)));
+    await vi.advanceTimersByTimeAsync(1_000);
+    const late = watch(w.submit(minuteRows(2, [{ server: SERVER_A, t: 5 }, ...both([25])]), draft('a', 2, 3)));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect([first.state, late.state]).toEqual(['resolved', 'resolved']);
+    expect(reads.reads).toBe(1); // the re-fold ran after the late flush, and failed
+    expect(w.refoldsQueued).toBe(1);
+
+    // batches keep flowing while the re-fold waits for its backoff (300, 600, 1,200 ms after each failure)
+    const acked: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const submitted = Date.now();
+      const p = w.submit(minuteRows(3 + i, both([26 + i])), draft('a', 3 + i, 2)).then(() => acked.push(Date.now() - submitted));
+      await vi.advanceTimersByTimeAsync(1_000);
+      await p;
+    }
+    expect(acked).toEqual([1_000, 1_000, 1_000]);
+    // tried again 300, 600 and 1,200 ms after each failure, between those flushes; the fourth read succeeds
+    expect(reads.at.map((t) => t - (reads.at[0] as number))).toEqual([0, 300, 900, 2_100]);
+    expect(w.refoldsQueued).toBe(0);
+    const runs = await runsOf(store, 'example.');
+    expect(runs.filter((r) => r.kind === 'vantage').every((r) => r.late === 0)).toBe(true);
+    expect(comparable(runs)).toEqual(comparable(await rebuiltFrom(store)));
+    expect((await metrics.refolds.get()).values.map((v) => [v.labels.outcome, v.value]).sort()).toEqual([['done', 1], ['failed', 3]]);
+    expect(log.lines.filter((l) => l.msg.startsWith('re-fold failed')).map((l) => l.obj.retryInMs)).toEqual([300, 600, 1_200]);
+    const done = log.lines.find((l) => l.msg === 'vantage point re-folded');
+    expect(done?.level).toBe('info');
+    expect(done?.obj).toMatchObject({ zone: 'example.', agent: 'a', server: SERVER_A, rows: 15 });
+    expect(typeof done?.obj.ms).toBe('number');
+    await w.close();
+  });
+
+  it('a re-fold waits while a full flush waits, and runs once the queue is below it', async () => {
+    const w = new BatchWriter(store, resolveInsert({ maxRows: 100, maxDelayMs: 1_000, retryInitialMs: 300, retryMaxMs: 1_200 }), { now: () => NOW, runs: new RunFolder() });
+    const flushesBeforeRead: number[] = [];
+    const real = store.streamObservations.bind(store);
+    vi.spyOn(store, 'streamObservations').mockImplementation((q) => {
+      if (q.server !== undefined) flushesBeforeRead.push(store.calls.insertObservations.length);
+      return real(q);
+    });
+    watch(w.submit(minuteRows(1, both(range(10, 20))), draft('a', 1, 22)));
+    await vi.advanceTimersByTimeAsync(1_000);
+    store.faults.insertDelayMs = 500;
+    const late = watch(w.submit(minuteRows(2, [{ server: SERVER_A, t: 5 }]), draft('a', 2, 1)));
+    await vi.advanceTimersByTimeAsync(1_100); // the late flush is inserting
+    const full = minuteRows(3, both(range(21, 70)));
+    expect(full.length).toBe(100);
+    const next = watch(w.submit(full, draft('a', 3, 100)));
+    await vi.advanceTimersByTimeAsync(400);
+    expect(late.state).toBe('resolved');
+    expect(flushesBeforeRead).toEqual([]); // the full flush goes first ...
+    await vi.advanceTimersByTimeAsync(500);
+    expect(next.state).toBe('resolved');
+    expect(flushesBeforeRead).toEqual([3]); // ... then the re-fold
+    expect(w.refoldsQueued).toBe(0);
+    expect(comparable(await runsOf(store, 'example.'))).toEqual(comparable(await rebuiltFrom(store)));
+  });
+
+  it('close() does not wait for a re-fold that keeps failing past its deadline, and logs the zones left to rebuild', async () => {
+    const log = logger();
+    const w = new BatchWriter(store, resolveInsert({ maxRows: 1_000, maxDelayMs: 1_000, retryInitialMs: 300, retryMaxMs: 1_200, shutdownFlushMs: 2_000 }), {
+      now: () => NOW, runs: new RunFolder(), logger: log.logger,
+    });
+    failVantageReads(Number.POSITIVE_INFINITY);
+    watch(w.submit(minuteRows(1, both(range(10, 20))), draft('a', 1, 22)));
+    await vi.advanceTimersByTimeAsync(1_000);
+    const late = watch(w.submit(minuteRows(2, [{ server: SERVER_A, t: 5 }]), draft('a', 2, 1)));
+    const t0 = Date.now();
+    const closed = watch(w.close());
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect([late.state, closed.state]).toEqual(['resolved', 'resolved']);
+    expect(Date.now() - t0).toBe(2_000);
+    expect(w.refoldsQueued).toBe(0);
+    const left = log.lines.find((l) => l.msg.startsWith('runs not re-folded at shutdown'));
+    expect(left?.obj).toMatchObject({ zones: ['example.'], vantages: [{ zone: 'example.', agent_id: 'a', server: SERVER_A }] });
   });
 });

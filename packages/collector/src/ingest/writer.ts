@@ -10,15 +10,22 @@
 // the JavaScript of the fold and the engine's insert then share the two cores instead of taking turns.
 // If the rows are then not stored, the folder forgets what it folded (re-read from the store next time).
 // Runs are derived data: when they cannot be written (refused, or abandoned at shutdown) the batches are
-// still acknowledged, the folder forgets those vantage points, and the log names the zones whose runs
-// `kto-collector rebuild-runs` must redo.
+// still acknowledged and the folder forgets those vantage points.
+// Re-folds: a vantage point whose flush met late rows (older than its last folded row: counted, not
+// folded) or whose runs were not written is queued; between flushes (one while batches wait, all when
+// none do, none while a full flush waits) its stored rows are folded afresh and written rebuilt (runs/rebuild.ts refoldRows), so its
+// runs cover every stored row again without `kto-collector rebuild-runs`. No flush folds meanwhile; a
+// failed re-fold stays queued and is tried again after the writer's backoff, flushes going on between.
+// close() gives re-folds the time left before its deadline once the batches are stored, then logs
+// the vantage points still queued (rebuild-runs is the manual path for them).
 import { isKtoError, KtoError } from '@kto/core';
 import type { FastifyBaseLogger } from 'fastify';
 import { STORE_UNAVAILABLE } from '../errors.js';
 import type { CollectorMetrics } from '../metrics.js';
 import type { InsertOptions } from '../options.js';
 import type { FoldResult, RunFolder } from '../runs/fold.js';
-import type { BatchLedgerEntry, ObservationRow, Store } from '../storage/types.js';
+import { refoldRows } from '../runs/rebuild.js';
+import type { BatchLedgerEntry, ObservationRow, Store, VantageKey } from '../storage/types.js';
 
 export type LedgerDraft = Omit<BatchLedgerEntry, 'stored_at_ms'>;
 
@@ -29,6 +36,18 @@ interface Pending {
   resolve: () => void;
   reject: (err: Error) => void;
 }
+
+/** A vantage point waiting for a re-fold. */
+interface Refold {
+  key: VantageKey;
+  /** Date.now() from which it may run. */
+  due: number;
+  /** The wait after its next failure, ms. */
+  backoff: number;
+  failures: number;
+}
+
+const vantageId = (k: VantageKey): string => `${k.zone}\n${k.agent_id}\n${k.server}`;
 
 export interface WriterDeps {
   now: () => number;
@@ -43,6 +62,10 @@ export class BatchWriter {
   private queuedRows = 0;
   private inFlightRows = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** Date.now() at which the armed timer fires. */
+  private timerAt = Infinity;
+  /** Vantage points to re-fold, in the order they were queued. */
+  private readonly refolds = new Map<string, Refold>();
   private loop: Promise<void> | null = null;
   private closing = false;
   private deadline = Infinity;
@@ -63,6 +86,11 @@ export class BatchWriter {
     return this.closing;
   }
 
+  /** Vantage points queued for a re-fold (due, or waiting for their backoff after a failure). */
+  get refoldsQueued(): number {
+    return this.refolds.size;
+  }
+
   /**
    * Queues the rows of one batch. Resolves once its rows and its ledger row are stored; rejects with
    * KTO_ERR_INGEST_STORE_FAILED (non-transient store error) or KTO_ERR_INGEST_SHUTTING_DOWN.
@@ -77,30 +105,46 @@ export class BatchWriter {
       this.updateGauge();
       if (this.loop !== null) return; // the running flush loop picks it up
       if (this.queuedRows >= this.opts.maxRows) this.start();
-      else if (this.timer === null) this.arm(this.opts.maxDelayMs);
+      else if (this.timerAt > Date.now() + this.opts.maxDelayMs) this.arm(this.opts.maxDelayMs); // none, or one for a later re-fold
     });
   }
 
-  /** Stops accepting batches, flushes what is pending (retrying until shutdownFlushMs), rejects the rest. */
+  /**
+   * Stops accepting batches, flushes what is pending (retrying until shutdownFlushMs), rejects the rest.
+   * Queued re-folds run in the time left before that deadline once the batches are stored; those still
+   * queued then are logged (their zones need `kto-collector rebuild-runs`).
+   */
   async close(): Promise<void> {
     if (!this.closing) {
       this.closing = true;
       this.deadline = Date.now() + this.opts.shutdownFlushMs;
       this.disarm();
       this.wake?.();
-      if (this.loop === null && this.queue.length > 0) this.start();
+      if (this.loop === null && (this.queue.length > 0 || this.refolds.size > 0)) this.start();
     }
     while (this.loop !== null) await this.loop;
     const left = this.queue.splice(0);
     this.queuedRows = 0;
     this.updateGauge();
     for (const p of left) p.reject(new KtoError('KTO_ERR_INGEST_SHUTTING_DOWN', 'the collector shut down before storing this batch'));
+    if (this.refolds.size > 0) {
+      const vantages = [...this.refolds.values()].map((r) => r.key);
+      this.refolds.clear();
+      this.deps.metrics?.refoldsQueued.set(0);
+      this.deps.logger?.warn(
+        { vantages, zones: [...new Set(vantages.map((k) => k.zone))] },
+        'runs not re-folded at shutdown (late rows, or runs not written): run `kto-collector rebuild-runs` for these zones',
+      );
+    }
   }
 
   private arm(delayMs: number): void {
+    this.disarm();
+    this.timerAt = Date.now() + delayMs;
     this.timer = setTimeout(() => {
       this.timer = null;
-      if (this.loop === null && this.queue.length > 0) this.start();
+      this.timerAt = Infinity;
+      if (this.loop === null && (this.queue.length > 0 || this.refolds.size > 0)) this.start();
     }, delayMs);
   }
 
@@ -108,6 +152,7 @@ export class BatchWriter {
     if (this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;
+      this.timerAt = Infinity;
     }
   }
 
@@ -119,38 +164,55 @@ export class BatchWriter {
     });
   }
 
+  /** Starts the loop again, or arms the timer for the oldest batch's flush or the next re-fold due. */
   private afterLoop(): void {
-    if (this.queue.length === 0 || this.closing) return;
-    if (this.queuedRows >= this.opts.maxRows) {
-      this.start();
-      return;
+    if (this.closing) return;
+    let at = Infinity;
+    if (this.queue.length > 0) {
+      if (this.queuedRows >= this.opts.maxRows) {
+        this.start();
+        return;
+      }
+      at = (this.queue[0] as Pending).enqueuedAt + this.opts.maxDelayMs;
     }
-    const oldest = (this.queue[0] as Pending).enqueuedAt;
-    this.arm(Math.max(0, oldest + this.opts.maxDelayMs - Date.now()));
+    for (const r of this.refolds.values()) if (r.due < at) at = r.due;
+    if (at !== Infinity) this.arm(Math.max(0, at - Date.now()));
+  }
+
+  /** Whether the queued batches are to be flushed now: enough rows, the oldest waited maxDelayMs, or closing. */
+  private flushDue(): boolean {
+    if (this.queue.length === 0) return false;
+    return this.closing || this.queuedRows >= this.opts.maxRows || (this.queue[0] as Pending).enqueuedAt + this.opts.maxDelayMs <= Date.now();
   }
 
   private async run(): Promise<void> {
-    while (this.queue.length > 0) {
-      // Whole batches until ~maxRows rows: a batch's rows and its ledger row go in the same flush.
-      let n = 0;
-      let rows = 0;
-      while (n < this.queue.length && (n === 0 || rows < this.opts.maxRows)) {
-        const p = this.queue[n] as Pending;
-        if (n > 0 && rows + p.rows.length > this.opts.maxRows) break;
-        rows += p.rows.length;
-        n++;
-      }
-      const chunk = this.queue.splice(0, n);
-      this.queuedRows -= rows;
-      this.inFlightRows = rows;
+    for (;;) {
+      if (this.flushDue()) await this.flushNext();
+      await this.runRefolds();
+      if (!this.flushDue() || (!this.closing && this.queuedRows < this.opts.maxRows)) return;
+    }
+  }
+
+  /** Flushes the queued batches up to ~maxRows rows. */
+  private async flushNext(): Promise<void> {
+    // Whole batches until ~maxRows rows: a batch's rows and its ledger row go in the same flush.
+    let n = 0;
+    let rows = 0;
+    while (n < this.queue.length && (n === 0 || rows < this.opts.maxRows)) {
+      const p = this.queue[n] as Pending;
+      if (n > 0 && rows + p.rows.length > this.opts.maxRows) break;
+      rows += p.rows.length;
+      n++;
+    }
+    const chunk = this.queue.splice(0, n);
+    this.queuedRows -= rows;
+    this.inFlightRows = rows;
+    this.updateGauge();
+    try {
+      await this.flush(chunk, rows);
+    } finally {
+      this.inFlightRows = 0;
       this.updateGauge();
-      try {
-        await this.flush(chunk, rows);
-      } finally {
-        this.inFlightRows = 0;
-        this.updateGauge();
-      }
-      if (!this.closing && this.queuedRows < this.opts.maxRows) return;
     }
   }
 
@@ -272,18 +334,92 @@ export class BatchWriter {
       const t0 = performance.now();
       await this.store.insertRuns(result.runs, result.samples, result.extended);
       this.deps.metrics?.insertDuration.observe({ table: 'runs' }, (performance.now() - t0) / 1000);
+      // the late rows are stored (the observations went first): their vantage points can be re-folded
+      for (const k of result.late) this.queueRefold(k);
     } catch (err) {
       if (isKtoError(err, STORE_UNAVAILABLE)) throw err;
       this.abandonRuns(rows, folded.result, err);
     }
   }
 
-  /** The runs of a flush will not be written: forget the folded state so it is re-read, and say what to rebuild. */
+  /**
+   * The runs of a stored flush will not be written: forget the folded state (it is re-read from the
+   * store) and queue every vantage point of the flush for a re-fold.
+   */
   private abandonRuns(rows: readonly ObservationRow[], folded: FoldResult | null, err: unknown): void {
-    const zones = new Set<string>();
-    for (const r of rows) zones.add(r.zone);
     if (folded !== null) this.deps.runs?.forget(folded.runs);
-    this.deps.logger?.error({ err, zones: [...zones] }, 'runs of a stored flush were not written; run `kto-collector rebuild-runs` for these zones');
+    const vantages = new Map<string, VantageKey>();
+    for (const r of rows) {
+      const id = vantageId(r);
+      if (!vantages.has(id)) vantages.set(id, { zone: r.zone, agent_id: r.agent_id, server: r.server });
+    }
+    for (const k of vantages.values()) this.queueRefold(k);
+    const zones = [...new Set(rows.map((r) => r.zone))];
+    this.deps.logger?.error({ err, zones, vantages: vantages.size }, 'runs of a stored flush were not written; their vantage points are queued for a re-fold');
+  }
+
+  /** Queues a vantage point for a re-fold (once: one already queued keeps its place and backoff). */
+  private queueRefold(key: VantageKey): void {
+    const id = vantageId(key);
+    if (this.refolds.has(id)) return;
+    this.refolds.set(id, { key: { zone: key.zone, agent_id: key.agent_id, server: key.server }, due: 0, backoff: this.opts.retryInitialMs, failures: 0 });
+    this.deps.metrics?.refoldsQueued.set(this.refolds.size);
+  }
+
+  /**
+   * The re-folds that are due, between two flushes: one while batches wait (the next flush goes first),
+   * every one when none do, none while a full flush (maxRows) waits: a re-fold stops flushing for as long
+   * as it reads (seconds for a vantage point of 100k rows), and under load the batches go first (the
+   * re-fold waits for the queue to drain rather than filling it up to backpressure, whose RETRYs make
+   * more late rows). While closing, only once the batches are stored and before the deadline.
+   */
+  private async runRefolds(): Promise<void> {
+    if (this.refolds.size === 0 || this.deps.runs === undefined) return;
+    if (!this.closing && this.queuedRows >= this.opts.maxRows) return;
+    let ran = false;
+    for (const r of [...this.refolds.values()]) {
+      if (this.closing ? this.queue.length > 0 || Date.now() >= this.deadline : ran && this.queue.length > 0) return;
+      if (r.due > Date.now()) continue;
+      ran = true;
+      await this.refold(r);
+    }
+  }
+
+  /**
+   * Folds one vantage point's stored rows afresh and writes its runs rebuilt (runs/rebuild.ts) at a
+   * version above its stored runs' and every version the folder used, which forgets it (the next flush
+   * of its rows resumes from the rebuilt runs). A failure leaves it queued, due after its backoff.
+   */
+  private async refold(r: Refold): Promise<void> {
+    const folder = this.deps.runs as RunFolder;
+    const { zone, agent_id: agentId, server } = r.key;
+    const t0 = performance.now();
+    try {
+      folder.forget([r.key]);
+      let stored = 0;
+      for (const x of await this.store.vantageRuns([r.key])) stored = Math.max(stored, x.version, x.rebuilt_ms);
+      const version = folder.nextVersion(Math.max(this.deps.now(), stored + 1));
+      // at shutdown: given up when its time is over or batches wait (left queued: close() logs it)
+      const stop = (): boolean => this.closing && (this.queue.length > 0 || Date.now() >= this.deadline);
+      const result = await refoldRows(this.store, this.store.streamObservations({ zone, agentId, server }), version, stop);
+      if (result === null) return;
+      this.refolds.delete(vantageId(r.key));
+      const ms = performance.now() - t0;
+      const m = this.deps.metrics;
+      if (m !== undefined) {
+        m.refolds.inc({ outcome: 'done' });
+        m.refoldRows.inc(result.rows);
+        m.refoldDuration.observe(ms / 1000);
+        m.refoldsQueued.set(this.refolds.size);
+      }
+      this.deps.logger?.info({ zone, agent: agentId, server, rows: result.rows, runs: result.runs, version, ms: Math.round(ms) }, 'vantage point re-folded');
+    } catch (err) {
+      r.failures++;
+      r.due = Date.now() + r.backoff;
+      this.deps.metrics?.refolds.inc({ outcome: 'failed' });
+      this.deps.logger?.warn({ err, zone, agent: agentId, server, failures: r.failures, retryInMs: r.backoff }, 're-fold failed; retrying');
+      r.backoff = Math.min(r.backoff * 2, this.opts.retryMaxMs);
+    }
   }
 
   /**

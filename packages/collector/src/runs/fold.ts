@@ -5,8 +5,9 @@
 // or after a restart) is resumed from its stored run rows (load()).
 //
 // Rows must come in time order per vantage point. A row older than the last row already folded for its
-// vantage point cannot be placed exactly any more: it is counted (`late`) and not folded; a rebuild from
-// rows (rebuild.ts) folds it in its place.
+// vantage point cannot be placed exactly any more: it is counted (`late`) and not folded, and fold()
+// names its vantage point (FoldResult.late); a fold of that vantage point's stored rows afresh
+// (rebuild.ts refoldRows: the writer does it after the flush) folds it in its place.
 import type { ObservationRow, RunRecord, RunSample, VantageKey } from '../storage/types.js';
 import { emptyRunRecord } from '../storage/run-rows.js';
 import { NO_EXPIRATION, expiryAt, failureKind, normalizeHost, noteInterval, sameContent, signatureWindowsInto, wellFormed } from '@kto/core';
@@ -45,6 +46,8 @@ export interface FoldResult {
   runs: RunRecord[];
   samples: RunSample[];
   extended: Set<RunRecord>;
+  /** The vantage points that met rows older than their last folded row (counted `late`, not folded). */
+  late: VantageKey[];
 }
 
 const keyOf = (zone: string, agentId: string, server: string): string => `${zone}\n${agentId}\n${server}`;
@@ -95,7 +98,9 @@ export class RunFolder {
 
   /**
    * Resumes vantage points from their stored run rows (Store.vantageRuns). A vantage point without a
-   * stored row starts empty at its first row.
+   * stored row starts empty at its first row. Of several vantage rows of one vantage point (a rebuild
+   * that folded a row earlier than the first one folded before writes its vantage row under another
+   * key), the one of the latest rebuild is current (as Store.streamRuns reads them).
    */
   load(records: readonly RunRecord[]): void {
     const byVantage = new Map<string, RunRecord[]>();
@@ -107,7 +112,11 @@ export class RunFolder {
       list.push(r);
     }
     for (const [k, list] of byVantage) {
-      const vr = list.find((r) => r.kind === 'vantage');
+      let vr: RunRecord | undefined;
+      for (const r of list) {
+        if (r.kind !== 'vantage') continue;
+        if (vr === undefined || r.rebuilt_ms > vr.rebuilt_ms || (r.rebuilt_ms === vr.rebuilt_ms && r.version > vr.version)) vr = r;
+      }
       if (vr === undefined) continue; // runs without their vantage row: none to resume (a rebuild writes both)
       if (vr.rebuilt_ms > this.lastVersion) this.lastVersion = vr.rebuilt_ms;
       const v: VantageState = { record: vr, series: new Map(), lastT: vr.last_ms };
@@ -162,6 +171,8 @@ export class RunFolder {
     const changed = new Set<RunRecord>();
     const created = new Set<RunRecord>();
     const samples: RunSample[] = [];
+    const late: VantageKey[] = [];
+    let lateSeen: Set<RunRecord> | null = null;
     let v: VantageState | undefined;
     let vk = '';
     for (let n = 0; n < sorted.length; n++) {
@@ -191,6 +202,10 @@ export class RunFolder {
       changed.add(vr);
       if (t < v.lastT) {
         vr.late++;
+        if (!(lateSeen ??= new Set()).has(vr)) {
+          lateSeen.add(vr);
+          late.push({ zone: vr.zone, agent_id: vr.agent_id, server: vr.server });
+        }
         continue;
       }
       vr.observations++;
@@ -309,7 +324,7 @@ export class RunFolder {
       if (oldest.done === true) break;
       this.vantages.delete(oldest.value);
     }
-    return { runs: out, samples, extended };
+    return { runs: out, samples, extended, late };
   }
 
   private failure(s: SeriesState, r: ObservationRow, t: number, version: number, kind: string): RunRecord {

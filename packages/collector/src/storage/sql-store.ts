@@ -62,12 +62,25 @@ const ZONES_PER_QUERY = 5_000;
 /** Run samples one runSamples query asks for (the rest in further queries). */
 const SAMPLES_PER_QUERY = 5_000;
 
-/** Keeps, per vantage point, the run rows written since its last rebuild (older ones are left from before it). */
+/**
+ * Keeps, per vantage point (of one zone), what its last rebuild wrote and what was written after it: the
+ * answer and failure rows of a version at least its rebuilt_ms (older ones are left from before it), and
+ * the vantage row of that rebuild. A rebuild whose first row is earlier than the first row folded before
+ * (a late row) writes its vantage row under another key (first_ms, seq, idx): the vantage rows with a
+ * lower rebuilt_ms are then left from before it too.
+ */
 export function currentRuns(records: RunRecord[]): RunRecord[] {
   const rebuilt = new Map<string, number>();
-  for (const r of records) if (r.kind === 'vantage' && r.rebuilt_ms > 0) rebuilt.set(`${r.agent_id}\n${r.server}`, r.rebuilt_ms);
+  for (const r of records) {
+    if (r.kind !== 'vantage' || r.rebuilt_ms === 0) continue;
+    const k = `${r.agent_id}\n${r.server}`;
+    if (r.rebuilt_ms > (rebuilt.get(k) ?? 0)) rebuilt.set(k, r.rebuilt_ms);
+  }
   if (rebuilt.size === 0) return records;
-  return records.filter((r) => r.kind === 'vantage' || r.version >= (rebuilt.get(`${r.agent_id}\n${r.server}`) ?? 0));
+  return records.filter((r) => {
+    const since = rebuilt.get(`${r.agent_id}\n${r.server}`) ?? 0;
+    return r.kind === 'vantage' ? r.rebuilt_ms >= since : r.version >= since;
+  });
 }
 
 export class SqlStore implements Store {

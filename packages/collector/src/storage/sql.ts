@@ -80,6 +80,7 @@ export class StoreSql {
       }
     }
     if (q.agentId !== undefined) where.push(`agent_id = ${sqlString(q.agentId)}`);
+    if (q.server !== undefined) where.push(`server = ${sqlString(q.server)}`);
     if (q.qtype !== undefined) where.push(`qtype = ${sqlUInt(q.qtype, 'qtype')}`);
     const a = q.after;
     if (a !== undefined) {

@@ -17,7 +17,7 @@ import { openStore } from './index.js';
 import { encodeObservations, OBSERVATION_COLUMNS } from './rows.js';
 import { emptyRunRecord, RUN_COLUMNS } from './run-rows.js';
 import { compareRowOrder, RunFolder } from '../runs/fold.js';
-import { rebuildZoneRuns } from '../runs/rebuild.js';
+import { rebuildZoneRuns, refoldRows } from '../runs/rebuild.js';
 import type { AgentRecord, AnalysisRecord, BatchLedgerEntry, ObservationRow, RunRecord, Store, ZoneRecord } from './types.js';
 
 export interface StoreSuiteTarget {
@@ -303,6 +303,51 @@ export function storeSuite(label: string, target: StoreSuiteTarget): void {
           const stale = { ...v, version: 1_750_000_000_000, observations: 99 };
           await store.insertRuns([stale], [], new Set([stale]));
           expect((await readRuns(store, { zone })).find((r) => runKey(r) === runKey(v))).toEqual(whole);
+        });
+      });
+
+      it('a refold that folds a row earlier than the first one folded before supersedes the vantage row written before it', async () => {
+        await withStore(async (store) => {
+          const zone = 'late.example.';
+          const rows = runRows(zone);
+          // one vantage point answers three more times later, with another key set; its first row comes
+          // late: the fold before it starts that vantage point at its second row
+          const early = rows[0]!;
+          for (let i = 1; i <= 3; i++) {
+            rows.push({ ...early, seq: early.seq + i, observed_at_ms: early.observed_at_ms + i * 3_600_000, dnskey_key_hashes: ['1111111111111111', '2222222222222222'] });
+          }
+          rows.sort(compareRowOrder);
+          const rest = rows.filter((r) => r !== early);
+          const folder = new RunFolder();
+          await store.insertObservations(rest);
+          const before = folder.fold(rest, folder.nextVersion(1));
+          await store.insertRuns(before.runs, before.samples);
+          await store.insertObservations([early]);
+          const lateFold = folder.fold([early], folder.nextVersion(2));
+          expect(lateFold.late).toEqual([{ zone, agent_id: early.agent_id, server: early.server }]);
+          await store.insertRuns(lateFold.runs, lateFold.samples, lateFold.extended);
+          const own = (rs: readonly RunRecord[]): RunRecord[] => rs.filter((r) => r.kind === 'vantage' && r.agent_id === early.agent_id && r.server === early.server);
+          expect(own(await readRuns(store, { zone })).map((r) => [r.late, r.first_ms])).toEqual([[1, before.runs.find((r) => r.kind === 'vantage' && r.agent_id === early.agent_id && r.server === early.server)?.first_ms]]);
+
+          const version = 1_000;
+          const result = await refoldRows(store, store.streamObservations({ zone, agentId: early.agent_id, server: early.server }), version);
+          expect(result?.rows).toBe(rows.filter((r) => r.agent_id === early.agent_id && r.server === early.server).length);
+          const expected = new RunFolder().fold(rows, version).runs;
+          for (const r of expected) if (r.kind === 'vantage') r.rebuilt_ms = version;
+          // the old vantage row (another key: a later first row) is still stored, and no longer read
+          const current = await readRuns(store, { zone });
+          expect(own(current).map((r) => [r.late, r.first_ms, r.rebuilt_ms])).toEqual([[0, early.observed_at_ms, version]]);
+          const sameVantage = (r: RunRecord): boolean => r.agent_id === early.agent_id && r.server === early.server;
+          expect(current.filter(sameVantage)).toEqual(sortRuns(structuredClone(expected.filter(sameVantage))));
+          // a folder resumes from the refold's vantage row and runs, not from those left from before it
+          // (in whichever order the store returns them)
+          const stored = await store.vantageRuns([{ zone, agent_id: early.agent_id, server: early.server }]);
+          expect(stored.filter((r) => r.kind === 'vantage').length).toBe(2);
+          const resumed = new RunFolder();
+          resumed.load(stored.sort((a, b) => a.rebuilt_ms - b.rebuilt_ms));
+          const again = resumed.fold([{ ...early, seq: early.seq + 1, observed_at_ms: (rows[rows.length - 1] as ObservationRow).observed_at_ms + 60_000 }], version + 1);
+          expect(again.late).toEqual([]);
+          expect(again.runs.find((r) => r.kind === 'vantage')).toMatchObject({ first_ms: early.observed_at_ms, rebuilt_ms: version, late: 0 });
         });
       });
 
@@ -596,15 +641,19 @@ export function storeSuite(label: string, target: StoreSuiteTarget): void {
         });
       });
 
-      it('filters by time range (from inclusive, to exclusive), agent and qtype', async () => {
+      it('filters by time range (from inclusive, to exclusive), agent, server and qtype', async () => {
         await withStore(async (store) => {
           const zone = 'filter.example.';
-          const rows = paginationRows(zone);
+          // every fifth row asks another server (IPv6, escaped the same as any string)
+          const rows = paginationRows(zone).map((r, i) => (i % 5 === 0 ? { ...r, server: '2001:db8::53' } : r));
           await store.insertObservations(rows);
           const times = [...new Set(rows.map((r) => r.observed_at_ms))].sort((a, b) => a - b);
           const fromMs = times[5]!;
           const toMs = times[30]!;
-          const cases: { q: { agentId?: string; qtype?: number; fromMs?: number; toMs?: number }; keep: (r: ObservationRow) => boolean }[] = [
+          const cases: { q: { agentId?: string; server?: string; qtype?: number; fromMs?: number; toMs?: number }; keep: (r: ObservationRow) => boolean }[] = [
+            { q: { server: '2001:db8::53' }, keep: (r) => r.server === '2001:db8::53' },
+            { q: { agentId: 'agent-b', server: '127.0.0.53' }, keep: (r) => r.agent_id === 'agent-b' && r.server === '127.0.0.53' },
+            { q: { server: "127.0.0.53' OR '1'='1" }, keep: () => false },
             { q: { fromMs }, keep: (r) => r.observed_at_ms >= fromMs },
             { q: { toMs }, keep: (r) => r.observed_at_ms < toMs },
             { q: { fromMs, toMs }, keep: (r) => r.observed_at_ms >= fromMs && r.observed_at_ms < toMs },

@@ -116,6 +116,8 @@ export interface ObservationQuery {
   fromMs?: number;              // observed_at_ms >= fromMs
   toMs?: number;                // observed_at_ms < toMs
   agentId?: string;
+  /** The queried server (address or name as the agent reports it): with agentId and zone, one vantage point's rows. */
+  server?: string;
   qtype?: number;
   limit: number;
   /** Keyset pagination: rows strictly after this (observed_at_ms, agent_id, seq, idx). */
@@ -263,7 +265,7 @@ export interface RunRecord {
   truncated: number;
   malformed: number;
   without_raw: number;
-  late: number;                 // rows older than the vantage point's last folded row: not folded (rebuild folds them)
+  late: number;                 // rows older than the vantage point's last folded row: not folded (a re-fold folds them)
   deltas: number[];             // the first (up to 64) intervals between distinct observation times
   provisional: number;          // running median of those intervals
   long_gaps: number[];          // intervals longer than 1.5 x the running median: [from, to] pairs

@@ -300,6 +300,7 @@ export class MemoryStore implements Store {
       if (q.fromMs !== undefined && r.observed_at_ms < q.fromMs) continue;
       if (q.toMs !== undefined && r.observed_at_ms >= q.toMs) continue;
       if (q.agentId !== undefined && r.agent_id !== q.agentId) continue;
+      if (q.server !== undefined && r.server !== q.server) continue;
       if (q.qtype !== undefined && r.qtype !== q.qtype) continue;
       if (q.after !== undefined && compareRows(r, q.after) <= 0) continue;
       out.push(r);
