@@ -3,6 +3,7 @@
 
 import type { KeyRecord } from './keys.js';
 import type { Segment } from './segments.js';
+import { signsTogether } from './segments.js';
 import { spanBetween } from './time.js';
 import type { KeyTimeline } from './timeline.js';
 import { keyEvents } from './timeline.js';
@@ -32,6 +33,7 @@ function doubleSignSpan(e: Episode, segments: readonly Segment[], sets: readonly
     const set = sets[i];
     if (set === undefined || !e.keysIn.some((k) => set.has(k)) || !outs.some((k) => set.has(k))) continue;
     const seg = segments[i] as Segment;
+    if (!signsTogether(seg, e.scope, e.keysIn, outs)) continue;
     const toAt = seg.to?.at ?? endT;
     const toAfter = seg.to?.after ?? toAt;
     ms += toAt - seg.from.at;

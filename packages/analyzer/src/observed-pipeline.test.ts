@@ -80,6 +80,32 @@ describe('the queries of one polling round are not simultaneous', () => {
   });
 });
 
+describe('a polling round that straddles a signer switch is not a double-signature phase', () => {
+  // the zone data types of one round are asked one after the other: when the switch falls between two
+  // of them, the round's first answer (NS here) carries the old signature and its SOA the new one, and
+  // NS keeps the old one until the next round. Every RRset still carries one signature: the union of
+  // the types' signers holds both keys for an interval, no RRset does
+  it.each(['zsk-pre-publish', 'broken-zsk-early-activation'])('%s', (name) => {
+    const s = scenario(name);
+    const syn = synth(name);
+    const auth = (r: ObservationRow, qtype: number): boolean => r.vantage_kind === 'authoritative' && r.qtype === qtype && r.server !== PARENT_SERVER;
+    const soa = syn.rows.filter((r) => auth(r, QTYPE.SOA));
+    const first = soa[0]?.rrsig_key_tags.join(',');
+    const after = soa.find((r) => r.rrsig_key_tags.join(',') !== first);
+    expect(after).toBeDefined();
+    const at = (after as ObservationRow).observed_at_ms;
+    const ns = syn.rows.filter((r) => auth(r, QTYPE.NS) && r.server === (after as ObservationRow).server);
+    const before = ns.filter((r) => r.observed_at_ms < at).at(-1) as ObservationRow;
+    const straddled = ns.find((r) => r.observed_at_ms === at) as ObservationRow;
+    expect(before.rrsig_key_tags).not.toEqual(straddled.rrsig_key_tags);
+    const rows = syn.rows.map((r) => (r === straddled ? { ...before, seq: r.seq, idx: r.idx, observed_at_ms: at - 1, received_at_ms: r.received_at_ms } : r));
+    const a = analyse(syn, rows);
+    expect(a.procedures).toEqual([truthOf(s).procedure]);
+    const t = a.transitions.find((x) => x.role === 'ZSK');
+    expect(t?.anatomy.double_sign_ms.ms ?? 0).toBe(0);
+  });
+});
+
 describe('the start of the data is not a transition', () => {
   it('a first SOA answer before the first DNSKEY answer', () => {
     const syn = synth('zsk-pre-publish');

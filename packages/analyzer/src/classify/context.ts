@@ -3,6 +3,7 @@
 
 import type { KeyRecord } from '../keys.js';
 import type { Segment } from '../segments.js';
+import { signsTogether } from '../segments.js';
 import type { KeyTimeline } from '../timeline.js';
 import { keyEvents } from '../timeline.js';
 import type { Episode, NsChange } from '../transitions.js';
@@ -52,11 +53,14 @@ export function switchAt(ctx: ClassifyContext): ObservedTime {
   return c === undefined ? { at: 0, after: null } : { at: c.at.at, after: c.at.after };
 }
 
-/** Whether old and new keys signed together in some segment of the episode (a double-signature phase). */
+/** Whether old and new keys signed together in some segment of the episode (a double-signature phase; segments.ts signsTogether). */
 export function doubleSigned(ctx: ClassifyContext): boolean {
   const e = ctx.episode;
   const outs = e.inFlight ? [...e.before] : e.keysOut;
-  return e.changes.some((c) => e.keysIn.some((k) => c.set.has(k)) && outs.some((k) => c.set.has(k)));
+  return e.changes.some((c) => {
+    const seg = ctx.segments[c.seg];
+    return seg !== undefined && signsTogether(seg, e.scope, e.keysIn, outs);
+  });
 }
 
 /** The NS change that happened at one of the episode's changes (the serving set changed with it). */
