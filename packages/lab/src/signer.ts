@@ -88,16 +88,23 @@ export class SignatureCache {
     return sig;
   }
 
-  /** The zone's authoritative RRsets with their RRSIGs: each signer signs the RRsets of its scope. */
-  signZone(zone: ZoneData, signers: readonly ZoneSigner[], window: SignatureWindow): SignedRRset[] {
+  /**
+   * The zone's authoritative RRsets with their RRSIGs: each signer signs the RRsets of its scope. With
+   * `cdsByZoneKeys`, the zone signers sign CDS and CDNSKEY as well as the KSKs (as PowerDNS does for
+   * split keys): in an RFC 8901 model 2 zone each provider's DNSKEY RRset holds only its own KSK but
+   * every provider's ZSK, so a resolver that holds one provider's DNSKEY RRset and asks another for CDS
+   * can validate it only by a ZSK signature (KSK-only CDS from the other provider is bogus to it).
+   */
+  signZone(zone: ZoneData, signers: readonly ZoneSigner[], window: SignatureWindow, opts: { cdsByZoneKeys?: boolean } = {}): SignedRRset[] {
     this.#rotate();
     const out: SignedRRset[] = [];
     for (const rrset of zone.rrsets) {
       const keyScope = isKeyScope(rrset.type);
+      const both = opts.cdsByZoneKeys === true && (rrset.type === RRTYPE.CDS || rrset.type === RRTYPE.CDNSKEY);
       let content: string | undefined;
       const sigs: Uint8Array[] = [];
       for (const s of signers) {
-        if (keyScope ? !s.dnskey : !s.zone) continue;
+        if (both ? !s.dnskey && !s.zone : keyScope ? !s.dnskey : !s.zone) continue;
         content ??= `${rrset.name}/${rrset.type}/${rrset.rdatas.map(hex).join(',')}`;
         sigs.push(this.#sign(rrset, content, s.key, zone.apex, window));
       }

@@ -2,11 +2,13 @@
 // accelerated clock; broken variants fail validation inside the window they predict.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RCODE } from '@kto/core';
+import { RCODE, RRTYPE, rrsetFromMessage } from '@kto/core';
+import { findRrsigSigners } from '@kto/core/node';
 import { labQuery } from './dns-client.js';
 import { probeLab } from './probe.js';
 import type { ProbeResult } from './probe.js';
 import type { KeySpec, Scenario } from './scenario/types.js';
+import { multiSignerLeave } from './scenarios/multi-signer-leave.js';
 import { startLab } from './world.js';
 import type { RunningLab } from './world.js';
 
@@ -131,5 +133,34 @@ describe('start-up without resolvers, and refusals', () => {
       .rejects.toMatchObject({ code: 'KTO_ERR_LAB_BAD_OPTION' });
     await expect(startLab({ scenarios: [{ ...plain, steps: [{ at: 5, note: 'x', do: [{ publish: 'Z12' }] }] }], base: '127.64', resolvers: [] }))
       .rejects.toMatchObject({ code: 'KTO_ERR_LAB_BAD_SCENARIO', message: expect.stringContaining('steps[0].do[0].publish: unknown key "Z12"') });
+  });
+});
+
+describe('RFC 8901 model 2: a provider\'s CDS and CDNSKEY validate with the other provider\'s DNSKEY RRset', () => {
+  // each provider's DNSKEY RRset holds its own KSK and every ZSK: a resolver holding B's set and asking
+  // A for CDS can validate it only by A's ZSK signature, which the lab adds beside the KSK's (signer.ts)
+  it('through a ZSK signature, as well as through the provider\'s own KSK', async () => {
+    const lab = await startLab({ scenarios: [multiSignerLeave], base: '127.64', resolvers: [] });
+    try {
+      const z = lab.zones[0];
+      const at = (p: string): string => z?.providers.find((x) => x.id === p)?.servers[0]?.address as string;
+      const now = Math.floor(Date.now() / 1000);
+      for (const [from, keysOf] of [['A', 'B'], ['B', 'A'], ['A', 'A']] as const) {
+        const keys = await labQuery(at(keysOf), z?.zone as string, 'DNSKEY', { rd: false, transport: 'tcp' });
+        const dnskeys = keys.message.answer.filter((r) => r.type === RRTYPE.DNSKEY).map((r) => r.rdata.slice());
+        for (const qtype of ['CDS', 'CDNSKEY'] as const) {
+          const r = await labQuery(at(from), z?.zone as string, qtype, { rd: false, transport: 'tcp' });
+          const type = RRTYPE[qtype];
+          const rrset = r.message.answer.filter((x) => x.type === type);
+          expect(rrset.length, `${qtype} at ${from}`).toBeGreaterThan(0);
+          const sigs = r.message.answer.filter((x) => x.type === RRTYPE.RRSIG).map((x) => x.rdata.slice());
+          expect(sigs, `${qtype} at ${from}: the KSK's and the ZSK's signatures`).toHaveLength(2);
+          const verdicts = findRrsigSigners({ rrset: rrsetFromMessage(r.message, rrset), rrsigs: sigs, dnskeys, keyOwner: z?.zone as string, now });
+          expect(verdicts.filter((v) => v.status === 'valid').length, `${qtype} at ${from} with ${keysOf}'s DNSKEY RRset`).toBe(from === keysOf ? 2 : 1);
+        }
+      }
+    } finally {
+      await lab.stop();
+    }
   });
 });

@@ -309,7 +309,8 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
           key: revoked.has(sg.key) ? key(sg.key).revokedSigning : key(sg.key).signing, dnskey: sg.dnskey, zone: sg.zone,
         }));
         const { epoch, next } = signingEpoch(t, st.validity, st.resigningStoppedAt);
-        const signed = cache.signZone(data, signers, windowAt(epoch, maxTtl(s), st.validity.seconds));
+        // several providers (RFC 8901 model 2): CDS/CDNSKEY signed by the ZSKs too (signer.ts)
+        const signed = cache.signZone(data, signers, windowAt(epoch, maxTtl(s), st.validity.seconds), { cdsByZoneKeys: rt.hosts.size > 1 });
         return { zone: new SignedZone(data, signed), next: Math.min(next, nextChange(s, t)) };
       }));
     }

@@ -158,11 +158,13 @@ export function synthesizeObservations(world: World, opts: SynthOptions = {}): S
     const epoch = epochOf(st, t);
     out.minExpiration = epoch + st.validity.seconds;
     const revokedKeys = new Set(p.dnskeys.filter((k) => k.revoked).map((k) => k.key));
-    const signWith = (type: number, ttl: number, rdatas: Uint8Array[], scope: 'dnskey' | 'zone'): void => {
+    // as the lab signs (packages/lab/src/signer.ts): with several providers (RFC 8901 model 2) CDS and
+    // CDNSKEY carry the ZSKs' signatures beside the KSK's
+    const signWith = (type: number, ttl: number, rdatas: Uint8Array[], scope: 'dnskey' | 'zone' | 'cds'): void => {
       for (const r of rdatas) out.records.push({ name: zone, type, ttl, rdata: r });
       for (const s of p.signers) {
-        if (!(scope === 'dnskey' ? s.dnskey : s.zone)) continue;
-        out.records.push(sign(zone, type, ttl, rdatas, s.key, scope === 'dnskey' && revokedKeys.has(s.key), st, t));
+        if (!(scope === 'dnskey' ? s.dnskey : scope === 'zone' ? s.zone : s.dnskey || (st.providers.length > 1 && s.zone))) continue;
+        out.records.push(sign(zone, type, ttl, rdatas, s.key, scope !== 'zone' && s.dnskey && revokedKeys.has(s.key), st, t));
         out.signers.push(s.key);
       }
     };
@@ -183,7 +185,7 @@ export function synthesizeObservations(world: World, opts: SynthOptions = {}): S
           const m = mat.get(id) as KeyMaterial;
           return qtype === QTYPE.CDNSKEY ? m.rdata : encodeDs({ keyTag: m.tag, algorithm: m.pair.algorithm, digestType: 2, digest: dsDigest(zone, m.rdata, 2) });
         });
-      signWith(qtype, world.ttl.dnskey, rdatas, 'dnskey');
+      signWith(qtype, world.ttl.dnskey, rdatas, 'cds');
     } else if (qtype === QTYPE.CSYNC) {
       if (!st.csync) return out;
       signWith(QTYPE.CSYNC, world.ttl.zone, [encodeCsync({ serial: 1000 + st.stepsApplied, flags: 1, types: [QTYPE.NS] })], 'zone');
