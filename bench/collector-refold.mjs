@@ -25,11 +25,12 @@
 //   parts       the re-fold's steps alone, one after another: read (Store.streamObservations of the
 //               vantage point), fold (RunFolder over those rows in memory), write (Store.insertRuns).
 // The result is checked: the vantage point's stored runs hold every row and no late one.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { NO_RECORDS, atlasAnswers, rrsigColumns } from './lib/synthetic-rows.mjs';
 
 const { values: args } = parseArgs({
   options: { sizes: { type: 'string', default: '10000,100000,600000' }, others: { type: 'string', default: '0' } },
@@ -57,41 +58,17 @@ const { BatchWriter } = writerMod;
 const START = Date.UTC(2025, 0, 1);
 const TICK = 300_000;
 const PER_DAY = 86_400_000 / TICK;
-const DAY_S = 86_400;
 const QTYPES = [48, 6, 43, 59, 60, 62]; // DNSKEY SOA DS CDS CDNSKEY CSYNC
 const AGENT = 'agent-000';
 const SERVER = '127.0.0.53';
 const FLUSH_DELAY_MS = 50;
 
-/** Real DNS answers (RIPE Atlas) of 200-500 bytes, as the raw bytes of the rows. */
-function atlasAnswers() {
-  const out = [];
-  for (const line of readFileSync(join(repo, '../shared/real-data/ripe-atlas/sagan-test-dns-results.jsonl'), 'utf8').split('\n')) {
-    if (line.trim() === '') continue;
-    const o = JSON.parse(line);
-    for (const r of o.resultset ? o.resultset.map((x) => x.result) : [o.result]) {
-      if (!r?.abuf) continue;
-      const raw = new Uint8Array(Buffer.from(r.abuf, 'base64'));
-      if (raw.length >= 200 && raw.length <= 500) out.push(raw);
-    }
-  }
-  return out;
-}
-const ANSWERS = atlasAnswers();
+const ANSWERS = atlasAnswers(repo);
 
-const NONE = {
-  dnskey_flags: [], dnskey_protocols: [], dnskey_algorithms: [], dnskey_key_tags: [], dnskey_key_hashes: [], dnskey_key_bits: [],
-  ds_key_tags: [], ds_algorithms: [], ds_digest_types: [], ds_digests: [],
-  rrsig_type_covered: [], rrsig_algorithms: [], rrsig_labels: [], rrsig_original_ttls: [], rrsig_inceptions: [], rrsig_expirations: [],
-  rrsig_key_tags: [], rrsig_signers: [], rrsig_ttls: [], rrsig_checks: [], soa_serial: 0,
-};
+const NONE = { ...NO_RECORDS };
 
 function rrsig(zone, covered, tag, ttl, day) {
-  const inc = Math.floor((START + day * 86_400_000) / 1000) - 3600;
-  return {
-    rrsig_type_covered: [covered], rrsig_algorithms: [13], rrsig_labels: [2], rrsig_original_ttls: [ttl], rrsig_inceptions: [inc],
-    rrsig_expirations: [inc + 14 * DAY_S], rrsig_key_tags: [tag], rrsig_signers: [covered === 43 ? 'bench.' : zone], rrsig_ttls: [ttl], rrsig_checks: ['valid'],
-  };
+  return rrsigColumns(zone, covered, tag, ttl, START + day * 86_400_000, { check: 'valid' });
 }
 
 /** The answer of one qtype on one day (content changes as described above). */

@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { NO_RECORDS, atlasAnswers, rrsigColumns } from './lib/synthetic-rows.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -61,42 +62,18 @@ const { TsvWriter } = escape;
 const START = Date.UTC(2026, 0, 1);
 const TICK = 300_000;
 const PER_DAY = 86_400_000 / TICK;
-const DAY_S = 86_400;
 const QTYPES = [48, 6, 43, 59, 60, 62]; // DNSKEY SOA DS CDS CDNSKEY CSYNC
 const TTL = { 48: 3600, 6: 3600, 43: 86_400 };
 const KSK = { tag: 1000, hash: '00000000000003e8', flags: 257 };
 const zsk = (q) => ({ tag: 2000 + q, hash: (0x7d0 + q).toString(16).padStart(16, '0'), flags: 256 });
 const PARENT_ZSK = 5555;
 
-/** Real DNS answers (RIPE Atlas) as the raw bytes of the rows: one per qtype, 200-500 bytes. */
-function atlasAnswers() {
-  const out = [];
-  for (const line of readFileSync(join(repo, '../shared/real-data/ripe-atlas/sagan-test-dns-results.jsonl'), 'utf8').split('\n')) {
-    if (line.trim() === '') continue;
-    const o = JSON.parse(line);
-    for (const r of o.resultset ? o.resultset.map((x) => x.result) : [o.result]) {
-      if (!r?.abuf) continue;
-      const raw = new Uint8Array(Buffer.from(r.abuf, 'base64'));
-      if (raw.length >= 200 && raw.length <= 500) out.push(raw);
-    }
-  }
-  return out;
-}
-const ANSWERS = atlasAnswers();
+const ANSWERS = atlasAnswers(repo);
 
-const EMPTY = {
-  dnskey_flags: [], dnskey_protocols: [], dnskey_algorithms: [], dnskey_key_tags: [], dnskey_key_hashes: [], dnskey_key_bits: [],
-  ds_key_tags: [], ds_algorithms: [], ds_digest_types: [], ds_digests: [],
-  rrsig_type_covered: [], rrsig_algorithms: [], rrsig_labels: [], rrsig_original_ttls: [], rrsig_inceptions: [], rrsig_expirations: [],
-  rrsig_key_tags: [], rrsig_signers: [], rrsig_ttls: [], rrsig_checks: [], soa_serial: 0, ttl: 0,
-};
+const EMPTY = { ...NO_RECORDS, ttl: 0 };
 
 function rrsig(zone, covered, tag, ttl, inceptionMs, labels = 2) {
-  const inc = Math.floor(inceptionMs / 1000) - 3600;
-  return {
-    rrsig_type_covered: [covered], rrsig_algorithms: [13], rrsig_labels: [labels], rrsig_original_ttls: [ttl], rrsig_inceptions: [inc],
-    rrsig_expirations: [inc + 14 * DAY_S], rrsig_key_tags: [tag], rrsig_signers: [covered === 43 ? 'bench.' : zone], rrsig_ttls: [ttl], rrsig_checks: ['unchecked'],
-  };
+  return rrsigColumns(zone, covered, tag, ttl, inceptionMs, { labels });
 }
 
 /** The ZSKs published on a day, and the active (signing) one: a roll every 91 days, 7 days each side. */
