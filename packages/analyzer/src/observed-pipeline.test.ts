@@ -106,6 +106,24 @@ describe('a polling round that straddles a signer switch is not a double-signatu
   });
 });
 
+describe('RFC 8901 model 2: CDS/CDNSKEY signed by a provider\'s KSK alone', () => {
+  // each provider's DNSKEY RRset holds only its own KSK: a validator holding B's set cannot validate
+  // A's KSK-only CDS (the lab saw Unbound SERVFAIL CDNSKEY this way); with a ZSK signature beside it,
+  // as the lab signs, every provider's DNSKEY RRset validates it
+  it.each(['multi-signer-join', 'multi-signer-leave'])('%s', (name) => {
+    const signed = analyse(synth(name), synth(name).rows);
+    expect(signed.findings.map((f) => f.code)).not.toContain('CDS_UNVERIFIABLE_AT_PROVIDER');
+    const kskOnly = synth(name, { cdsKskOnly: true });
+    const a = analyse(kskOnly, kskOnly.rows);
+    const f = a.findings.filter((x) => x.code === 'CDS_UNVERIFIABLE_AT_PROVIDER');
+    expect(f).toHaveLength(1);
+    const ksks = ['KA', 'KB'].map((id) => kskOnly.keyIds[id]);
+    expect(f[0]?.keys.every((k) => ksks.includes(k))).toBe(true);
+    expect(f[0]?.severity).toBe('warning');
+    expect(a.procedures).toEqual(analyse(synth(name), synth(name).rows).procedures);
+  });
+});
+
 describe('the start of the data is not a transition', () => {
   it('a first SOA answer before the first DNSKEY answer', () => {
     const syn = synth('zsk-pre-publish');

@@ -26,6 +26,8 @@ export interface ServerView {
   zoneSigners: ReadonlySet<KeyRecord>;
   zoneByType: ReadonlyMap<number, ReadonlySet<KeyRecord>>;
   hasDnskeyAnswer: boolean;
+  /** Keys whose RRSIG covers its CDS or CDNSKEY RRset. */
+  cdsSigners: ReadonlySet<KeyRecord>;
   cds: RunState | null;
   cdnskey: RunState | null;
   csync: RunState | null;
@@ -235,8 +237,14 @@ export function buildSegments(inp: SegmentInput): SegmentResult {
         }
         zoneByType.set(qt, set);
       }
+      const cdsSigners = new Set<KeyRecord>();
+      for (const qt of [QTYPE.CDS, QTYPE.CDNSKEY]) {
+        const c = m.get(qt)?.cur ?? null;
+        if (c === null) continue;
+        for (const sg of c.state.sigs) if (sg.covered === qt) cdsSigners.add(resolveSig(sg.algorithm, sg.tag, sg.covered, c.state, published));
+      }
       servers.push({
-        vantage: v, published, revoked, dnskeySigners, zoneSigners, zoneByType, hasDnskeyAnswer: dk !== null,
+        vantage: v, published, revoked, dnskeySigners, zoneSigners, zoneByType, hasDnskeyAnswer: dk !== null, cdsSigners,
         cds: m.get(QTYPE.CDS)?.cur?.state ?? null, cdnskey: m.get(QTYPE.CDNSKEY)?.cur?.state ?? null, csync: m.get(QTYPE.CSYNC)?.cur?.state ?? null,
       });
     }

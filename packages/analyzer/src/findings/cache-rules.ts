@@ -146,6 +146,25 @@ function checkData(out: Hits[], di: Piece, y: number, kj: Piece, x: number, hold
   }
 }
 
+/**
+ * RFC 8901 model 2: server y's CDS/CDNSKEY RRsets are signed only by keys absent from server x's DNSKEY
+ * RRset (a provider signing them with its own KSK alone): a validator that holds x's DNSKEY RRset and
+ * asks y for CDS finds them bogus. Held as long as zone data (its TTL is the DNSKEY TTL in practice).
+ */
+function checkCds(out: Hits[], ci: Piece, y: number, kj: Piece, x: number, hold: Hold): void {
+  if (x === y) return;
+  const cy = ci.seg.servers[y];
+  const kx = kj.seg.servers[x];
+  if (cy === undefined || kx === undefined) return;
+  const signers = cy.cdsSigners;
+  const keySet = kx.published;
+  if (signers.size === 0 || keySet.size === 0 || intersects(signers, keySet) || !intersects(signers, cy.published)) return;
+  const win = kj.seg.index <= ci.seg.index ? meet(kj, ci, hold.key) : meet(ci, kj, hold.key);
+  if (win === null) return;
+  (out[win.certain ? 0 : 1] as Hits).add('CDS_UNVERIFIABLE_AT_PROVIDER', [...signers], win.from, win.to, 0, 0, nameOf(ci.seg, y),
+    `the CDS/CDNSKEY RRsets of ${nameOf(ci.seg, y)} are signed only by keys absent from the DNSKEY RRset of ${nameOf(kj.seg, x)}`);
+}
+
 function checkChain(out: Hits[], kj: Piece, x: number, dk: Piece, hold: Hold): void {
   const ds = dk.seg.ds;
   if (ds === null || ds.ds.length === 0) return;
@@ -194,6 +213,7 @@ export function checkCacheRules(segments: readonly Segment[], hold: Hold): Cache
         for (const b of asked[x] as Piece[]) {
           if (b.to.hi + maxHold < a.from.lo || a.to.hi + maxHold < b.from.lo) continue;
           checkData(hits, a, y, b, x, hold);
+          checkCds(hits, a, y, b, x, hold);
         }
       }
       for (const b of all) {

@@ -75,6 +75,12 @@ export const FINDINGS = {
     params: ['keys', 'server'],
     references: ['RFC 8901 §2.1.2', 'RFC 8901 §8'],
   },
+  CDS_UNVERIFIABLE_AT_PROVIDER: {
+    severity: 'warning',
+    message: 'the CDS/CDNSKEY RRsets of {server} are signed only by {keys}, which another serving provider\'s DNSKEY RRset lacks: a validator holding that RRset finds them bogus (sign them with a ZSK every provider publishes as well)',
+    params: ['keys', 'server'],
+    references: ['RFC 8901 §2.1.2', 'RFC 7344 §4.1'],
+  },
   HANDOFF_WENT_INSECURE: {
     severity: 'error',
     message: 'the zone lost its chain of trust: {detail}',

@@ -54,6 +54,8 @@ export interface SynthOptions {
   until?: number;
   /** Faults: from lab time `from`, the signer re-signs with `key` and produces signatures that do not verify. */
   corrupt?: { key: string; from: number };
+  /** Faults: CDS/CDNSKEY signed by the KSKs alone, also with several providers (not as the lab signs them). */
+  cdsKskOnly?: boolean;
 }
 
 export interface SynthResult {
@@ -163,7 +165,7 @@ export function synthesizeObservations(world: World, opts: SynthOptions = {}): S
     const signWith = (type: number, ttl: number, rdatas: Uint8Array[], scope: 'dnskey' | 'zone' | 'cds'): void => {
       for (const r of rdatas) out.records.push({ name: zone, type, ttl, rdata: r });
       for (const s of p.signers) {
-        if (!(scope === 'dnskey' ? s.dnskey : scope === 'zone' ? s.zone : s.dnskey || (st.providers.length > 1 && s.zone))) continue;
+        if (!(scope === 'dnskey' ? s.dnskey : scope === 'zone' ? s.zone : s.dnskey || (st.providers.length > 1 && opts.cdsKskOnly !== true && s.zone))) continue;
         out.records.push(sign(zone, type, ttl, rdatas, s.key, scope !== 'zone' && s.dnskey && revokedKeys.has(s.key), st, t));
         out.signers.push(s.key);
       }
