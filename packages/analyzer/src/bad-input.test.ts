@@ -8,7 +8,7 @@ import type { Scenario } from '@kto/lab';
 import { describe, expect, it } from 'vitest';
 import { analyzeZone } from './analyze.js';
 import type { ObservationRow } from './observation.js';
-import { failedRow, synthesizeObservations } from './testing/synthesize.js';
+import { collideKeyTags, failedRow, synthesizeObservations } from './testing/synthesize.js';
 import type { ZoneAnalysis } from './types.js';
 
 const s = scenarioByName('zsk-pre-publish') as Scenario;
@@ -101,14 +101,8 @@ describe('bad input', () => {
   });
 
   it('a key tag collision between two keys: both keys kept apart, the collision stated', () => {
-    // rewrite Z11's tag to Z10's in the summaries (no raw: only the summaries decide)
-    const z10 = Number((base.keyIds.Z10 as string).split('-')[1]);
-    const z11 = Number((base.keyIds.Z11 as string).split('-')[1]);
-    const rows = base.rows.map((r) => ({
-      ...r, raw: new Uint8Array(0),
-      dnskey_key_tags: r.dnskey_key_tags.map((t) => (t === z11 ? z10 : t)),
-      rrsig_key_tags: r.rrsig_key_tags.map((t) => (t === z11 ? z10 : t)),
-    }));
+    // Z11's tag rewritten to Z10's in the summaries (no raw: only the summaries decide)
+    const { rows, tag: z10 } = collideKeyTags(base, 'Z11', 'Z10');
     const a = analyzeZone(rows, { zone: base.zone });
     expect(a.quality.tag_collisions).toEqual([{ algorithm: 13, key_tag: z10, keys: expect.any(Array) }]);
     expect(a.quality.tag_collisions[0]?.keys.length).toBe(2);

@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../collector/src/testing/memory-store.js';
 import { analyzeZone } from './analyze.js';
 import { analyzeZoneFromRuns, analyzeZoneIfRunsCover } from './stored-runs.js';
-import { failedRow, synthesizeObservations } from './testing/synthesize.js';
+import { collideKeyTags, failedRow, synthesizeObservations } from './testing/synthesize.js';
 import type { ZoneAnalysis } from './types.js';
 
 /** Stores rows as the collector's writer does: per flush, the rows, then the runs folded from them (whole rows for new runs, extents for the others). */
@@ -120,13 +120,7 @@ describe('bad input through stored runs', () => {
   });
 
   it('a key tag collision: the same keys and collisions', async () => {
-    const z10 = Number((base.keyIds.Z10 as string).split('-')[1]);
-    const z11 = Number((base.keyIds.Z11 as string).split('-')[1]);
-    const rows = base.rows.map((r) => ({
-      ...r, raw: new Uint8Array(0),
-      dnskey_key_tags: r.dnskey_key_tags.map((t) => (t === z11 ? z10 : t)),
-      rrsig_key_tags: r.rrsig_key_tags.map((t) => (t === z11 ? z10 : t)),
-    }));
+    const { rows } = collideKeyTags(base, 'Z11', 'Z10');
     const a = await same(rows, base.zone);
     expect(a.quality.tag_collisions.length).toBe(1);
   });

@@ -302,6 +302,21 @@ export function synthesizeObservations(world: World, opts: SynthOptions = {}): S
 /** A row that failed (for tests of bad input). */
 export { failedRow };
 
+/**
+ * The rows of `syn` with key `from`'s tag rewritten to key `onto`'s in the summaries (a key tag
+ * collision), raw bytes dropped so that only the summaries decide. Returns the rows and the shared tag.
+ */
+export function collideKeyTags(syn: SynthResult, from: string, onto: string): { rows: ObservationRow[]; tag: number } {
+  const tagOf = (id: string): number => Number((syn.keyIds[id] as string).split('-')[1]);
+  const [a, b] = [tagOf(from), tagOf(onto)];
+  const rows = syn.rows.map((r) => ({
+    ...r, raw: new Uint8Array(0),
+    dnskey_key_tags: r.dnskey_key_tags.map((t) => (t === a ? b : t)),
+    rrsig_key_tags: r.rrsig_key_tags.map((t) => (t === a ? b : t)),
+  }));
+  return { rows, tag: b };
+}
+
 function createHashHex(publicKey: Uint8Array): string {
   return createHash('sha256').update(publicKey).digest('hex').slice(0, 16);
 }
