@@ -31,9 +31,8 @@ function doubleSignSpan(e: Episode, segments: readonly Segment[], sets: readonly
   const lastChange = e.changes[e.changes.length - 1]?.seg ?? first;
   for (let i = first; i <= lastChange && i < segments.length; i++) {
     const set = sets[i];
-    if (set === undefined || !e.keysIn.some((k) => set.has(k)) || !outs.some((k) => set.has(k))) continue;
     const seg = segments[i] as Segment;
-    if (!signsTogether(seg, e.scope, e.keysIn, outs)) continue;
+    if (set === undefined || !signsTogether(seg, e.scope, set, e.keysIn, outs)) continue;
     const toAt = seg.to?.at ?? endT;
     const toAfter = seg.to?.after ?? toAt;
     ms += toAt - seg.from.at;

@@ -280,16 +280,17 @@ export function buildSegments(inp: SegmentInput): SegmentResult {
 }
 
 /**
- * Whether old and new keys sign together in segment `seg`: for the zone's data, one RRset (one type at
- * one serving server) carries signatures of a key of each (the union over types is no evidence: the
- * types of one polling round are asked one after another, and a switch between two of them leaves the
+ * Whether old and new keys sign together in segment `seg`, whose signing set over the serving servers is
+ * `union` (transitions.ts signingSets): it holds a key of `a` and one of `b`, and for the zone's data one
+ * RRset (one type at one serving server) carries signatures of both (the union over types is no evidence:
+ * the types of one polling round are asked one after another, and a switch between two of them leaves the
  * earlier type with the old signature until the next round while the later one has the new); for the
- * DNSKEY RRset, the serving servers' signers together hold both.
+ * DNSKEY RRset, the union is the evidence.
  */
-export function signsTogether(seg: Segment, scope: 'zone' | 'dnskey', a: readonly KeyRecord[], b: readonly KeyRecord[]): boolean {
+export function signsTogether(seg: Segment, scope: 'zone' | 'dnskey', union: ReadonlySet<KeyRecord>, a: readonly KeyRecord[], b: readonly KeyRecord[]): boolean {
   const both = (set: ReadonlySet<KeyRecord>): boolean => a.some((k) => set.has(k)) && b.some((k) => set.has(k));
-  if (scope === 'dnskey') return both(servingUnion(seg, (s) => s.dnskeySigners));
-  return seg.servers.some((s, i) => seg.serving[i] === true && [...s.zoneByType.values()].some(both));
+  if (!both(union)) return false;
+  return scope === 'dnskey' || seg.servers.some((s, i) => seg.serving[i] === true && [...s.zoneByType.values()].some(both));
 }
 
 /** Union of a per-server set over the serving servers of a segment. */

@@ -59,7 +59,7 @@ export function doubleSigned(ctx: ClassifyContext): boolean {
   const outs = e.inFlight ? [...e.before] : e.keysOut;
   return e.changes.some((c) => {
     const seg = ctx.segments[c.seg];
-    return seg !== undefined && signsTogether(seg, e.scope, e.keysIn, outs);
+    return seg !== undefined && signsTogether(seg, e.scope, c.set, e.keysIn, outs);
   });
 }
 
