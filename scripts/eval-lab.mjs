@@ -110,8 +110,9 @@ async function runSeed(mods, cfg, seed) {
     // the agent's default types and NS, which NS changes (CSYNC, operator handoff) need
     for (const zone of zoneNames) await api(c, 'POST', '/v1/zones', { zone, interval_s: intervalS, qtypes: QTYPES, query_authoritatives: true });
 
-    // the agents start before the lab's clock, on the addresses its resolvers will have (<base>.1.<i+1>,
-    // packages/lab/README.md), so that the first lab seconds are observed; until Unbound answers, their
+    // the agents start before the lab, on the addresses its resolvers will have (<base>.1.<i+1>,
+    // packages/lab/README.md), so that they poll from lab second 0 (the lab clock is held at 0 until its
+    // resolvers answer; an agent takes about a second to start); until Unbound answers, their
     // queries time out (short timeout: a run that waits blocks the next one) and are stored as failed
     // observations, which the analyzer skips
     const planned = resolvers.map((rs, i) => ({ ...rs, address: `${cfg.base}.1.${i + 1}`, port: 53 }));
@@ -307,7 +308,7 @@ function markdown(cfg, seeds, sum, root, elapsedS) {
   L.push('  `--jitter` by seed, `--batch-max-age 300ms`, `--timeout 400ms --retries 1`). Every zone is tracked with `POST /v1/zones`');
   L.push('  (`interval_s` by seed, `query_authoritatives: true`, qtypes DNSKEY SOA DS CDS CDNSKEY CSYNC NS). Seeds vary the speed');
   L.push('  (1, 0.8, 0.5 × `--speed`), the agents\' interval and jitter. The agents start before the lab clock, on the addresses its');
-  L.push('  resolvers get, so that the first lab seconds are observed (the lab needs about a real second to start Unbound).');
+  L.push('  resolvers get, so that they poll from lab second 0 (the lab clock is held at 0 until its resolvers answer; an agent takes about a second to start).');
   L.push('- After the longest scenario plus a margin, the agents are stopped (they flush), every zone\'s rows are read through');
   L.push('  `GET /v1/zones/:zone/observations?format=ndjson` and analysed by `analyzeZone` as stored: every agent\'s resolver and');
   L.push('  authoritative rows, over the whole window (the agents ask DS of the parent zone\'s servers, where it lives, and through');
